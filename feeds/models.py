@@ -1,0 +1,68 @@
+"""The durable event log, notifications and follows."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Event(models.Model):
+    """One user-visible change. `id` is the order clients resume from."""
+
+    id = models.BigAutoField(primary_key=True)
+    stream = models.CharField(max_length=80)
+    type = models.CharField(max_length=60)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["stream", "id"], name="event_stream_id"),
+            models.Index(fields=["created_at"], name="event_created_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.stream} {self.type}"
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notification_recipient"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.title}"
+
+
+class Follow(models.Model):
+    """A person follows a stream (`thread:42`, `topic:3`, `user:7`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    stream = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "stream"], name="follow_unique")]
+        indexes = [models.Index(fields=["stream"], name="follow_stream")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.stream}"

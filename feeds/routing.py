@@ -1,0 +1,3 @@
+"""WebSocket routes. The consumer arrives with the live-feeds issue."""
+
+websocket_urlpatterns: list = []
