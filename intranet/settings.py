@@ -120,7 +120,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME") or None}
+    # A file, not memory: end-to-end tests start real server processes that
+    # must open the same test database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env_str("SQLITE_TEST_NAME", str(BASE_DIR / "var" / "test.sqlite3"))
+    }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,13 +186,13 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Django 6.1 mailers: "default" for ordinary mail. With EMAIL_HOST set, mail goes
 # to that SMTP relay; otherwise to files under var/mail (the embedded default).
-EMAIL_HOST = env_str("EMAIL_HOST")
-if EMAIL_HOST:
+SMTP_HOST = env_str("EMAIL_HOST")
+if SMTP_HOST:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": EMAIL_HOST,
+                "host": SMTP_HOST,
                 "port": env_int("EMAIL_PORT", 25),
                 "username": env_str("EMAIL_HOST_USER") or None,
                 "password": env_str("EMAIL_HOST_PASSWORD") or None,
