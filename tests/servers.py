@@ -36,7 +36,7 @@ def test_database_url() -> str:
 def server_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="intranet.settings",
+        DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=test_database_url(),
         PYTHONUNBUFFERED="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
