@@ -51,6 +51,8 @@ if PRODUCTION:
         problems.append("SECRET_KEY must be set to a random value of 50+ characters")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the real host names (no '*')")
+    if not env_str("EMAIL_HOST"):
+        problems.append("EMAIL_HOST must name the SMTP relay")
     if problems:
         raise ImproperlyConfigured("DJANGO_ENV=production: " + "; ".join(problems))
 

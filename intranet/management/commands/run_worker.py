@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from intranet.tasks import heartbeat
@@ -16,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--queue-name", default="*")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        pending = DBTaskResult.objects.ready().filter(task_path=heartbeat.module_path)
+        # One heartbeat chain for all workers: start one only if none is waiting.
+        pending = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=heartbeat.module_path
+        )
         if not pending.exists():
             heartbeat.enqueue()
         call_command("db_worker", queue_name=options["queue_name"], interval=0.5)
