@@ -13,12 +13,19 @@ class Event(models.Model):
     type = models.CharField(max_length=60)
     data = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Copied from `data["pinned_until"]` by `record()`: announcements pinned on the home feed.
+    pinned_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["stream", "id"], name="event_stream_id"),
             models.Index(fields=["created_at"], name="event_created_at"),
+            models.Index(
+                fields=["pinned_until"],
+                condition=models.Q(pinned_until__isnull=False),
+                name="event_pinned",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -35,6 +42,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when an e-mail digest included it, so no digest repeats it.
+    digested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -66,3 +75,50 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.stream}"
+
+
+class Delivery(models.TextChoices):
+    """How a person wants one kind of notification."""
+
+    APP = "app", "In the app only"
+    DAILY = "daily", "In the app and a daily e-mail digest"
+    WEEKLY = "weekly", "In the app and a weekly e-mail digest"
+    OFF = "off", "Off"
+
+
+class NotificationKind(models.TextChoices):
+    MENTION = "mention", "Mentions of you"
+    REPLY = "reply", "Replies to you"
+    ANSWER = "answer", "Answers to questions you asked or voted for"
+    IDEA_STATUS = "idea_status", "Status changes of ideas you follow"
+    MODERATION = "moderation", "Moderation outcomes"
+    NEWSLETTER = "newsletter", "New newsletter issues"
+
+
+class NotificationPreference(models.Model):
+    """One row per person and kind they changed; a missing row means `Delivery.APP`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.APP)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class SnapshotVersion(models.Model):
+    """Bumped by `feeds.events.touch()`: lets server processes notice changed
+    coalesced state when the channel layer (the fast path) is down."""
+
+    stream = models.CharField(max_length=80, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.stream} v{self.version}"

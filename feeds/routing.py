@@ -1,3 +1,7 @@
-"""WebSocket routes. The consumer arrives with the live-feeds issue."""
+"""WebSocket routes: one endpoint, `/ws/`, for every stream."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from feeds.consumers import LiveSocket
+
+websocket_urlpatterns = [path("ws/", LiveSocket.app)]

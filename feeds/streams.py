@@ -11,6 +11,9 @@ from django.contrib.auth.models import AnonymousUser
 from intranet.models import User
 
 ReadCheck = Callable[[User, str], bool]
+SnapshotBuild = Callable[[str], "tuple[str, dict] | None"]
+"""key -> (type, data) of the coalesced state of `kind:key`, the same for every
+reader, or None when there is nothing to show."""
 """(reader, key) -> may this person read the stream `kind:key`?
 Returns False both for "forbidden" and for "no such object"; `exists`
 tells the two apart for error messages."""
@@ -30,6 +33,27 @@ def register(kind: str, can_read: ReadCheck, exists: Callable[[str], bool] | Non
     _kinds[kind] = StreamKind(kind, can_read, exists)
 
 
+_snapshots: dict[str, SnapshotBuild] = {}
+
+# Kinds whose streams show "N people viewing" (a `presence` snapshot).
+PRESENCE_KINDS = frozenset({"thread", "qa"})
+
+
+def register_snapshot(kind: str, build: SnapshotBuild) -> None:
+    """Streams of `kind` carry coalesced state; `feeds.events.touch(stream)`
+    says it changed, and each server process rebuilds it at most a few
+    times a second for the sockets subscribed to it."""
+    _snapshots[kind] = build
+
+
+def snapshot_builder(stream: str) -> SnapshotBuild | None:
+    return _snapshots.get(split(stream)[0])
+
+
+def has_presence(stream: str) -> bool:
+    return split(stream)[0] in PRESENCE_KINDS
+
+
 def registered_kinds() -> list[str]:
     return sorted(_kinds)
 
@@ -42,6 +66,11 @@ def split(stream: str) -> tuple[str, str]:
 def personal_stream(user_id: int) -> str:
     """The log stream behind a user's `me` subscription."""
     return f"me:{user_id}"
+
+
+def public_name(stream: str) -> str:
+    """The name a client knows a log stream by: `me:7` is `me` to its owner."""
+    return "me" if stream.startswith("me:") else stream
 
 
 def resolve(user: User | AnonymousUser, stream: str) -> str | None:
@@ -70,4 +99,22 @@ def exists(stream: str) -> bool:
     return entry.exists(key) if entry.exists else True
 
 
+def _own_department(user: User, key: str) -> bool:
+    return key.isdigit() and user.department_id is not None and int(key) == user.department_id
+
+
+def _department_exists(key: str) -> bool:
+    from intranet.models import Department
+
+    return key.isdigit() and len(key) < 19 and Department.objects.filter(pk=int(key)).exists()
+
+
+def _person_exists(key: str) -> bool:
+    return key.isdigit() and len(key) < 19 and User.objects.filter(pk=int(key)).exists()
+
+
 register("org", lambda user, key: key == "")
+# A department's activity: its own members only.
+register("dept", _own_department, _department_exists)
+# A person's public activity (their profile's "recent activity"): every active colleague.
+register("user", lambda user, key: key.isdigit(), _person_exists)

@@ -1,0 +1,302 @@
+"""The WebSocket endpoint `/ws/` (protocol: docs/websocket.md).
+
+A plain ASGI application rather than a Channels consumer: a consumer joins
+the channel layer per socket and runs `dispatch` (a thread-pool round trip)
+per message, which is what made the textbook fan-out slow. Each socket
+here registers with its process's hub and owns one outgoing queue that a
+writer task drains; the hub fills the queue directly."""
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from feeds import streams
+from feeds.hub import event_frame, get_hub, session_digest
+from feeds.log import replay
+from intranet.models import User, hash_token
+
+logger = logging.getLogger(__name__)
+
+STREAM_NAME = re.compile(r"^[a-z_]{1,20}(:[A-Za-z0-9_.-]{1,58})?$")
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_SIGNED_OUT = 4403
+CLOSE_TOO_MANY_SOCKETS = 4429
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+CLOSE_SLOW = 1013
+CLOSE_INTERNAL = 1011
+SENT_MEMORY = 512
+
+
+def limit(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+@dataclass
+class Subscription:
+    """One stream of one socket: which ids it has been sent (never twice)."""
+
+    name: str
+    replaying: bool = True
+    buffered: list[tuple[int, str]] = field(default_factory=list)
+    sent: set[int] = field(default_factory=set)
+    order: deque = field(default_factory=deque)
+
+    def take(self, event_id: int) -> bool:
+        """True the first time an id is offered."""
+        if event_id in self.sent:
+            return False
+        self.sent.add(event_id)
+        self.order.append(event_id)
+        if len(self.order) > SENT_MEMORY:
+            self.sent.discard(self.order.popleft())
+        return True
+
+
+class Access:
+    """Outcome of authorising a subscription."""
+
+    def __init__(self, stream: str | None = None, code: str = "", message: str = "") -> None:
+        self.stream, self.code, self.message = stream, code, message
+
+
+def _authorise(user: User, name: str) -> Access:
+    stream = streams.resolve(user, name)
+    if stream is None or not streams.exists(stream):
+        return Access(code="not_found", message="No such stream.")
+    if not streams.can_read(user, stream):
+        return Access(code="forbidden", message="You may not read this stream.")
+    return Access(stream)
+
+
+class LiveSocket:
+    """One browser tab's socket."""
+
+    def __init__(self, scope: dict, receive: Any, send: Any) -> None:
+        self.scope, self.receive, self.asgi_send = scope, receive, send
+        self.user: User = scope.get("user")  # type: ignore[assignment]
+        self.subs: dict[str, Subscription] = {}
+        self.outbox: asyncio.Queue[tuple[str, int]] = asyncio.Queue(
+            maxsize=limit("FEEDS_OUTBOX_SIZE", 2000)
+        )
+        self.closing = False
+        self.session_key, self.session, self.token_hash = self._credentials(scope)
+        self.tokens = float(limit("FEEDS_RATE_BURST", 40))
+        self.refilled = time.monotonic()
+        self.refused = 0
+
+    @staticmethod
+    def _credentials(scope: dict) -> tuple[str, str, str]:
+        headers = dict(scope.get("headers", []))
+        auth = headers.get(b"authorization", b"").split()
+        if len(auth) == 2 and auth[0].lower() == b"token":
+            return "", "", hash_token(auth[1].decode("latin-1"))
+        session = scope.get("session")
+        key = getattr(session, "session_key", None) or ""
+        return key, session_digest(key) if key else "", ""
+
+    @classmethod
+    async def app(cls, scope: dict, receive: Any, send: Any) -> None:
+        await cls(scope, receive, send).run()
+
+    # ---- lifecycle ---------------------------------------------------------
+
+    async def run(self) -> None:
+        message = await self.receive()
+        if message["type"] != "websocket.connect":
+            return
+        await self.asgi_send({"type": "websocket.accept"})
+        user = self.user
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.asgi_send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
+            return
+        self.user = getattr(user, "_wrapped", user)
+        hub = get_hub()
+        if not hub.attach(self):
+            await self.asgi_send({"type": "websocket.close", "code": CLOSE_TOO_MANY_SOCKETS})
+            return
+        writer = asyncio.ensure_future(self._write())
+        try:
+            while True:
+                message = await self.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message["type"] == "websocket.receive" and not self.closing:
+                    await self._guarded(message.get("text"), message.get("bytes"))
+        finally:
+            await hub.detach(self)
+            writer.cancel()
+
+    async def _guarded(self, text: str | None, data: bytes | None) -> None:
+        try:
+            await self.on_frame(text, data)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - one socket's failure must not take the server down
+            logger.exception("closing a socket after an unexpected error")
+            self.close(CLOSE_INTERNAL)
+
+    async def _write(self) -> None:
+        while True:
+            frame, close_code = await self.outbox.get()
+            try:
+                if close_code:
+                    await self.asgi_send({"type": "websocket.close", "code": close_code})
+                    return
+                await self.asgi_send({"type": "websocket.send", "text": frame})
+            except Exception:  # noqa: BLE001 - the peer went away; the reader notices
+                return
+
+    def _enqueue(self, frame: str, close_code: int = 0) -> bool:
+        if self.closing:
+            return False
+        try:
+            self.outbox.put_nowait((frame, close_code))
+        except asyncio.QueueFull:
+            # A reader this far behind reconnects and replays from the log.
+            self.closing = True
+            self.outbox = asyncio.Queue(maxsize=1)
+            self.outbox.put_nowait(("", CLOSE_SLOW))
+            return False
+        if close_code:
+            self.closing = True
+        return True
+
+    def close(self, code: int, reason: str = "") -> None:
+        self._enqueue("", code)
+
+    def send_json(self, body: dict) -> None:
+        self._enqueue(json.dumps(body, separators=(",", ":")))
+
+    def send_error(self, code: str, stream: str | None, message: str) -> None:
+        self.send_json({"op": "error", "code": code, "stream": stream, "message": message})
+
+    def name_of(self, stream: str) -> str:
+        return self.subs[stream].name if stream in self.subs else streams.public_name(stream)
+
+    # ---- called by the hub -------------------------------------------------
+
+    def push_event(self, stream: str, event_id: int, frame: str) -> bool:
+        sub = self.subs.get(stream)
+        if sub is None:
+            return False
+        if sub.replaying:
+            sub.buffered.append((event_id, frame))
+            return False
+        return sub.take(event_id) and self._enqueue(frame)
+
+    def push_snapshot(self, stream: str, frame: str) -> None:
+        sub = self.subs.get(stream)
+        if sub is not None and not sub.replaying:
+            self._enqueue(frame)
+
+    # ---- client frames -----------------------------------------------------
+
+    def _allowed(self) -> bool:
+        now = time.monotonic()
+        rate, burst = limit("FEEDS_RATE_PER_SECOND", 10), limit("FEEDS_RATE_BURST", 40)
+        self.tokens = min(burst, self.tokens + (now - self.refilled) * rate)
+        self.refilled = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused = 0
+            return True
+        self.refused += 1
+        return False
+
+    async def on_frame(self, text: str | None, data: bytes | None) -> None:
+        size = len(text.encode()) if text is not None else len(data or b"")
+        if size > limit("FEEDS_MAX_FRAME_BYTES", 64 * 1024):
+            self.send_error("bad_request", None, "Message too large.")
+            self.close(CLOSE_TOO_BIG)
+            return
+        if not self._allowed():
+            if self.refused > limit("FEEDS_RATE_CLOSE_AFTER", 200):
+                self.close(CLOSE_POLICY)
+            elif self.refused == 1 or self.refused % 50 == 0:
+                self.send_error("rate_limited", None, "Too many messages; slow down.")
+            return
+        try:
+            body = json.loads(text if text is not None else (data or b"").decode())
+        except (ValueError, UnicodeDecodeError):
+            self.send_error("bad_request", None, "Messages are JSON objects.")
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("op"), str):
+            self.send_error("bad_request", None, 'Messages are JSON objects with an "op".')
+            return
+        await self.on_message(body)
+
+    async def on_message(self, body: dict) -> None:
+        op = body["op"]
+        if op == "ping":
+            self.send_json({"op": "pong"})
+            return
+        if op not in ("subscribe", "unsubscribe"):
+            self.send_error("bad_request", None, f"Unknown op {op[:40]!r}.")
+            return
+        name = body.get("stream")
+        if not isinstance(name, str) or not STREAM_NAME.match(name):
+            self.send_error("bad_request", None, "A stream name such as thread:42 is required.")
+            return
+        if op == "unsubscribe":
+            await self.unsubscribe(name)
+            return
+        since = body.get("since")
+        if since is not None and (
+            isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < 2**63
+        ):
+            self.send_error("bad_request", name, '"since" must be a non-negative integer.')
+            return
+        await self.subscribe(name, since)
+
+    # ---- subscriptions -----------------------------------------------------
+
+    async def subscribe(self, name: str, since: int | None) -> None:
+        if any(sub.name == name for sub in self.subs.values()):
+            self.send_error("bad_request", name, "Already subscribed.")
+            return
+        if len(self.subs) >= limit("FEEDS_MAX_SUBSCRIPTIONS", 100):
+            self.send_error("bad_request", name, "Too many subscriptions on one socket.")
+            return
+        access = await database_sync_to_async(_authorise)(self.user, name)
+        if access.stream is None:
+            self.send_error(access.code, name, access.message)
+            return
+        stream, hub = access.stream, get_hub()
+        sub = self.subs[stream] = Subscription(name)
+        # Join first, buffer what arrives during the replay, then merge: no gap, no double.
+        await hub.subscribe(self, stream)
+        try:
+            result = await database_sync_to_async(replay)(stream, since)
+        except Exception:
+            await hub.unsubscribe(self, stream)
+            raise
+        if self.subs.get(stream) is not sub:
+            return
+        if result.resync:
+            self.send_json({"op": "resync", "stream": name})
+        for event in result.events:
+            if sub.take(event.pk):
+                self._enqueue(event_frame(stream, event.pk, event.type, event.data))
+        self.send_json({"op": "subscribed", "stream": name, "last_id": result.last_id})
+        sub.replaying = False
+        for event_id, frame in sorted(sub.buffered):
+            if sub.take(event_id):
+                self._enqueue(frame)
+        sub.buffered.clear()
+        await hub.snapshots.fresh_for(stream, self)
+
+    async def unsubscribe(self, name: str) -> None:
+        for stream, sub in list(self.subs.items()):
+            if sub.name == name:
+                await get_hub().unsubscribe(self, stream)
+                return
+        self.send_error("bad_request", name, "Not subscribed.")

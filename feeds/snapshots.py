@@ -1,0 +1,237 @@
+"""Coalesced state: snapshots and presence, per server process.
+
+`feeds.events.touch(stream)` rings `stream.touch`; the hub of every process
+with local subscribers rebuilds that stream's snapshot at most once per
+`FEEDS_SNAPSHOT_INTERVAL` (250 ms) and sends it to them. When the doorbell
+is down, a 1 s poll of `SnapshotVersion` notices the change instead.
+
+Presence ("N people viewing") is a snapshot of type `presence` on `thread:*`
+and `qa:*` streams, counted across processes in a Redis sorted set when
+REDIS_URL is set (members expire unless refreshed), locally otherwise."""
+
+import asyncio
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from feeds.models import SnapshotVersion
+from feeds.streams import has_presence, public_name, snapshot_builder, split
+
+if TYPE_CHECKING:
+    from feeds.consumers import LiveSocket
+    from feeds.hub import Hub
+
+logger = logging.getLogger(__name__)
+
+PRESENCE_TTL = 45.0
+PRESENCE_REFRESH = 15.0
+
+
+def snapshot_frame(stream: str, type_: str, data: dict) -> str:
+    return json.dumps(
+        {"op": "snapshot", "stream": public_name(stream), "type": type_, "data": data},
+        separators=(",", ":"),
+    )
+
+
+def _build(stream: str) -> tuple[int, tuple[str, dict] | None]:
+    """(version, snapshot) read together, so a touch between the two is not lost."""
+    version = SnapshotVersion.objects.filter(stream=stream).values_list("version", flat=True)
+    current = version.first() or 0
+    build = snapshot_builder(stream)
+    return current, (build(split(stream)[1]) if build else None)
+
+
+def _versions(streams: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(streams), 500):
+        chunk = streams[start : start + 500]
+        found.update(
+            SnapshotVersion.objects.filter(stream__in=chunk).values_list("stream", "version")
+        )
+    return found
+
+
+class Snapshots:
+    def __init__(self, hub: "Hub") -> None:
+        self.hub = hub
+        self.interval = getattr(settings, "FEEDS_SNAPSHOT_INTERVAL", 0.25)
+        self.versions: dict[str, int] = {}
+        self.last_built: dict[str, float] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.viewers: dict[str, int] = {}
+        self.presence_dirty: set[str] = set()
+        self.redis: Any = None
+
+    def start(self) -> list[asyncio.Task]:
+        if settings.REDIS_URL:
+            from redis import asyncio as aioredis
+
+            # Explicit timeouts: redis-py's defaults would stall the loop on a dead server.
+            self.redis = aioredis.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+            )
+        return [
+            asyncio.ensure_future(self._version_loop()),
+            asyncio.ensure_future(self._presence_loop()),
+        ]
+
+    async def stop(self) -> None:
+        for handle in self.pending.values():
+            handle.cancel()
+        self.pending.clear()
+        if self.redis is not None:
+            redis, self.redis = self.redis, None
+            try:
+                await redis.aclose()
+            except Exception:  # noqa: BLE001 - closing a dead connection
+                pass
+
+    # ---- snapshots ---------------------------------------------------------
+
+    def touched(self, stream: str) -> None:
+        """Coalesce: at most one rebuild per stream per interval."""
+        if stream not in self.hub.streams or snapshot_builder(stream) is None:
+            return
+        if stream in self.pending:
+            return
+        wait = max(0.0, self.last_built.get(stream, 0.0) + self.interval - time.monotonic())
+        loop = asyncio.get_running_loop()
+        self.pending[stream] = loop.call_later(
+            wait, lambda: asyncio.ensure_future(self._rebuild(stream))
+        )
+
+    async def _rebuild(self, stream: str) -> None:
+        self.pending.pop(stream, None)
+        self.last_built[stream] = time.monotonic()
+        members = self.hub.streams.get(stream)
+        if not members:
+            return
+        try:
+            version, snapshot = await database_sync_to_async(_build)(stream)
+        except Exception:  # noqa: BLE001 - a broken builder must not end delivery
+            logger.exception("snapshot of %s failed", stream)
+            return
+        self.versions[stream] = max(version, self.versions.get(stream, 0))
+        if snapshot is not None:
+            frame = snapshot_frame(stream, *snapshot)
+            for socket in list(self.hub.streams.get(stream, ())):
+                socket.push_snapshot(stream, frame)
+
+    async def fresh_for(self, stream: str, socket: "LiveSocket") -> None:
+        """A new subscriber's own snapshot, sent right after `subscribed`."""
+        if snapshot_builder(stream) is not None:
+            version, snapshot = await database_sync_to_async(_build)(stream)
+            self.versions.setdefault(stream, version)
+            if snapshot is not None:
+                socket.push_snapshot(stream, snapshot_frame(stream, *snapshot))
+        if has_presence(stream):
+            viewers = self.viewers.get(stream, self._local_viewers(stream))
+            socket.push_snapshot(stream, snapshot_frame(stream, "presence", {"viewers": viewers}))
+
+    async def _version_loop(self) -> None:
+        while True:
+            await asyncio.sleep(getattr(settings, "FEEDS_SNAPSHOT_POLL", 1.0))
+            watched = [s for s in self.hub.streams if snapshot_builder(s) is not None]
+            for stream in list(self.versions):
+                if stream not in self.hub.streams:
+                    self.versions.pop(stream, None)
+                    self.last_built.pop(stream, None)
+            if not watched:
+                continue
+            try:
+                found = await database_sync_to_async(_versions)(watched)
+            except Exception:  # noqa: BLE001 - try again next second
+                logger.warning("snapshot version poll failed", exc_info=True)
+                continue
+            for stream, version in found.items():
+                known = self.versions.get(stream)
+                if known is None or version > known:
+                    self.versions[stream] = version
+                    if known is not None:
+                        self.touched(stream)
+
+    # ---- presence ----------------------------------------------------------
+
+    def _local_viewers(self, stream: str) -> int:
+        return len({socket.user.pk for socket in self.hub.streams.get(stream, ())})
+
+    def _key(self, stream: str) -> str:
+        prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "intranet")
+        return f"{prefix}:presence:{stream}"
+
+    async def joined(self, stream: str, socket: "LiveSocket") -> None:
+        if has_presence(stream):
+            await self._mark(stream, socket.user.pk, present=True)
+
+    async def left(self, stream: str, socket: "LiveSocket") -> None:
+        if not has_presence(stream):
+            return
+        still_here = any(s.user.pk == socket.user.pk for s in self.hub.streams.get(stream, ()))
+        if not still_here:
+            await self._mark(stream, socket.user.pk, present=False)
+
+    async def _mark(self, stream: str, user_id: int, *, present: bool) -> None:
+        self.presence_dirty.add(stream)
+        if self.redis is None:
+            return
+        member = f"{user_id}:{self.hub.process}"
+        try:
+            if present:
+                await self.redis.zadd(self._key(stream), {member: time.time() + PRESENCE_TTL})
+            else:
+                await self.redis.zrem(self._key(stream), member)
+        except Exception:  # noqa: BLE001 - presence falls back to the local count
+            logger.info("presence update for %s failed", stream)
+
+    async def _presence_loop(self) -> None:
+        refresh_at = 0.0
+        while True:
+            await asyncio.sleep(getattr(settings, "FEEDS_PRESENCE_INTERVAL", 1.0))
+            streams = [s for s in self.hub.streams if has_presence(s)]
+            for gone in set(self.viewers) - set(streams):
+                del self.viewers[gone]
+            if not streams:
+                continue
+            refresh = time.monotonic() >= refresh_at
+            if refresh:
+                refresh_at = time.monotonic() + PRESENCE_REFRESH
+            counts = await self._count(streams, refresh=refresh)
+            for stream in streams:
+                viewers = counts.get(stream, self._local_viewers(stream))
+                if self.viewers.get(stream) != viewers or stream in self.presence_dirty:
+                    self.viewers[stream] = viewers
+                    frame = snapshot_frame(stream, "presence", {"viewers": viewers})
+                    for socket in list(self.hub.streams.get(stream, ())):
+                        socket.push_snapshot(stream, frame)
+            self.presence_dirty.clear()
+
+    async def _count(self, streams: list[str], *, refresh: bool) -> dict[str, int]:
+        if self.redis is None:
+            return {}
+        now = time.time()
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for stream in streams:
+                key = self._key(stream)
+                if refresh:
+                    users = {socket.user.pk for socket in self.hub.streams.get(stream, ())}
+                    mapping = {f"{uid}:{self.hub.process}": now + PRESENCE_TTL for uid in users}
+                    if mapping:
+                        pipe.zadd(key, mapping)
+                    pipe.expire(key, int(PRESENCE_TTL) * 2)
+                pipe.zremrangebyscore(key, "-inf", now)
+                pipe.zrange(key, 0, -1)
+            results = await pipe.execute()
+        except Exception:  # noqa: BLE001 - presence falls back to the local count
+            logger.info("presence count failed; using this process's count")
+            return {}
+        counts: dict[str, int] = {}
+        members = [r for r in results if isinstance(r, list)]
+        for stream, names in zip(streams, members, strict=True):
+            counts[stream] = len({name.split(b":", 1)[0] for name in names})
+        return counts

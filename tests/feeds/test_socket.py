@@ -1,0 +1,424 @@
+"""The WebSocket protocol through Channels' communicator (one process)."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+
+from feeds import events
+from feeds.consumers import LiveSocket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def quick_loops(settings):  # type: ignore[no-untyped-def]
+    settings.FEEDS_TAIL_INTERVAL = 0.05
+    settings.FEEDS_SNAPSHOT_POLL = 0.05
+    settings.FEEDS_PRESENCE_INTERVAL = 0.05
+
+
+def run(coro_fn):  # type: ignore[no-untyped-def]
+    return async_to_sync(coro_fn)()
+
+
+async def connect(user) -> WebsocketCommunicator:  # type: ignore[no-untyped-def]
+    comm = WebsocketCommunicator(LiveSocket.app, "/ws/")
+    comm.scope["user"] = user
+    connected, _ = await comm.connect()
+    assert connected
+    return comm
+
+
+async def send(comm: WebsocketCommunicator, body: dict | str) -> None:
+    await comm.send_to(text_data=body if isinstance(body, str) else json.dumps(body))
+
+
+async def recv(comm: WebsocketCommunicator, timeout: float = 3) -> dict:
+    return json.loads(await comm.receive_from(timeout=timeout))
+
+
+async def until(comm: WebsocketCommunicator, op: str, timeout: float = 3) -> dict:
+    while True:
+        message = await recv(comm, timeout)
+        if message["op"] == op:
+            return message
+
+
+def test_subscriber_receives_an_event_recorded_after_subscribing(cast):
+    async def scenario() -> dict:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": "org"})
+        subscribed = await recv(comm)
+        assert subscribed == {"op": "subscribed", "stream": "org", "last_id": 0}
+        await asyncio.to_thread(
+            lambda: events.record(stream="org", type="org.news", data={"title": "Hi"})
+        )
+        message = await recv(comm)
+        await comm.disconnect()
+        return message
+
+    message = run(scenario)
+    assert message["op"] == "event" and message["stream"] == "org"
+    assert message["type"] == "org.news" and message["data"] == {"title": "Hi"}
+
+
+def record_in_thread(stream: str, type_: str = "x.happened", **data: object):  # type: ignore[no-untyped-def]
+    return asyncio.to_thread(lambda: events.record(stream=stream, type=type_, data=dict(data)))
+
+
+def test_resubscribing_with_since_replays_exactly_what_was_missed_in_order(cast):
+    first = events.record(stream="org", type="a", data={"n": 0})
+    missed = [events.record(stream="org", type="a", data={"n": n}).pk for n in range(1, 6)]
+    events.record(stream="dept:999", type="a", data={})
+
+    async def scenario() -> tuple[list[dict], dict]:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": "org", "since": first.pk})
+        got = [await recv(comm) for _ in missed]
+        subscribed = await recv(comm)
+        await comm.disconnect()
+        return got, subscribed
+
+    got, subscribed = run(scenario)
+    assert [m["id"] for m in got] == missed
+    assert subscribed == {"op": "subscribed", "stream": "org", "last_id": missed[-1]}
+
+
+def test_since_older_than_the_kept_log_answers_resync(cast):
+    kept = [events.record(stream="org", type="a", data={}).pk for _ in range(3)]
+    from feeds.models import Event
+
+    Event.objects.filter(pk=kept[0]).delete()
+
+    async def scenario() -> list[dict]:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": "org", "since": kept[0] - 1})
+        got = [await recv(comm), await recv(comm)]
+        await comm.disconnect()
+        return got
+
+    resync, subscribed = run(scenario)
+    assert resync == {"op": "resync", "stream": "org"}
+    assert subscribed["op"] == "subscribed" and subscribed["last_id"] == kept[-1]
+
+
+def test_me_stream_carries_only_the_readers_own_notifications(cast):
+    async def scenario() -> tuple[dict, dict]:
+        staff, colleague = await connect(cast["staff"]), await connect(cast["colleague"])
+        for comm in (staff, colleague):
+            await send(comm, {"op": "subscribe", "stream": "me"})
+            assert (await recv(comm))["op"] == "subscribed"
+        await asyncio.to_thread(
+            lambda: events.notify(recipients=[cast["staff"]], kind="mention", title="You!")
+        )
+        note = await recv(staff)
+        assert await colleague.receive_nothing(timeout=0.3)
+        await staff.disconnect()
+        await colleague.disconnect()
+        return note, {}
+
+    note, _ = run(scenario)
+    assert note["stream"] == "me" and note["type"] == "notification.created"
+    assert note["data"]["title"] == "You!" and note["data"]["unread"] == 1
+
+
+def test_colleague_cannot_subscribe_to_another_department(cast):
+    from tests.factories import DepartmentFactory
+
+    other = DepartmentFactory(name="Radiology")
+    own = cast["staff"].department_id
+
+    async def scenario() -> tuple[dict, dict]:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": f"dept:{other.pk}"})
+        refused = await recv(comm)
+        await send(comm, {"op": "subscribe", "stream": f"dept:{own}"})
+        accepted = await recv(comm)
+        await comm.disconnect()
+        return refused, accepted
+
+    refused, accepted = run(scenario)
+    assert refused["op"] == "error" and refused["code"] == "forbidden"
+    assert refused["stream"] == f"dept:{other.pk}"
+    assert accepted["op"] == "subscribed"
+
+
+def test_unknown_streams_answer_not_found(cast):
+    async def scenario() -> list[dict]:
+        comm = await connect(cast["staff"])
+        got = []
+        for stream in ("nosuchkind:1", "user:987654", "me:1"):
+            await send(comm, {"op": "subscribe", "stream": stream})
+            got.append(await recv(comm))
+        await comm.disconnect()
+        return got
+
+    for message in run(scenario):
+        assert message["op"] == "error" and message["code"] == "not_found"
+
+
+def test_forbidden_subscription_receives_nothing_from_that_stream(cast):
+    from tests.factories import DepartmentFactory
+
+    other = DepartmentFactory(name="Pharmacy")
+
+    async def scenario() -> bool:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": f"dept:{other.pk}"})
+        assert (await recv(comm))["code"] == "forbidden"
+        await record_in_thread(f"dept:{other.pk}", title="secret")
+        nothing = await comm.receive_nothing(timeout=0.4)
+        await comm.disconnect()
+        return nothing
+
+    assert run(scenario)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        "[1, 2]",
+        '{"stream": "org"}',
+        '{"op": "dance"}',
+        '{"op": "subscribe"}',
+        '{"op": "subscribe", "stream": "org", "since": "yesterday"}',
+        '{"op": "subscribe", "stream": "org", "since": true}',
+        '{"op": "subscribe", "stream": "thread:\\u0000"}',
+    ],
+)
+def test_malformed_frames_answer_bad_request_and_the_socket_keeps_serving(cast, frame):
+    async def scenario() -> tuple[dict, dict]:
+        comm = await connect(cast["staff"])
+        await send(comm, frame)
+        error = await recv(comm)
+        await send(comm, {"op": "ping"})
+        pong = await recv(comm)
+        await comm.disconnect()
+        return error, pong
+
+    error, pong = run(scenario)
+    assert error["op"] == "error" and error["code"] == "bad_request" and error["message"]
+    assert pong == {"op": "pong"}
+
+
+def test_oversized_frame_is_refused_and_the_socket_closed_with_1009(cast):
+    async def scenario() -> tuple[dict, dict]:
+        comm = await connect(cast["staff"])
+        await send(comm, "x" * (1024 * 1024))
+        error = await recv(comm)
+        closed = await comm.receive_output(timeout=3)
+        return error, closed
+
+    error, closed = run(scenario)
+    assert error["code"] == "bad_request"
+    assert closed == {"type": "websocket.close", "code": 1009}
+
+
+def test_a_flood_is_answered_rate_limited(cast, settings):
+    settings.FEEDS_RATE_BURST = 5
+    settings.FEEDS_RATE_PER_SECOND = 1
+
+    async def scenario() -> list[dict]:
+        comm = await connect(cast["staff"])
+        for _ in range(12):
+            await send(comm, {"op": "ping"})
+        got = []
+        while not await comm.receive_nothing(timeout=0.3):
+            got.append(await recv(comm))
+        await comm.disconnect()
+        return got
+
+    got = run(scenario)
+    assert [m["op"] for m in got].count("pong") == 5
+    assert {"op": "error", "code": "rate_limited"}.items() <= got[-1].items()
+
+
+def test_anonymous_socket_is_closed_4401():
+    from django.contrib.auth.models import AnonymousUser
+
+    async def scenario() -> dict:
+        comm = WebsocketCommunicator(LiveSocket.app, "/ws/")
+        comm.scope["user"] = AnonymousUser()
+        await comm.connect()
+        return await comm.receive_output(timeout=3)
+
+    assert run(scenario) == {"type": "websocket.close", "code": 4401}
+
+
+def test_rolled_back_write_sends_nothing(cast):
+    def write_and_roll_back() -> None:
+
+        try:
+            with transaction.atomic():
+                events.record(stream="org", type="never", data={})
+                raise RuntimeError("abort")
+        except RuntimeError:
+            pass
+
+    async def scenario() -> bool:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": "org"})
+        await recv(comm)
+        await asyncio.to_thread(write_and_roll_back)
+        nothing = await comm.receive_nothing(timeout=0.5)
+        await comm.disconnect()
+        return nothing
+
+    assert run(scenario)
+
+
+def test_an_event_reaches_every_local_subscriber_once_even_if_seen_by_doorbell_and_tail(cast):
+    async def scenario() -> list[list[dict]]:
+        socks = [await connect(cast["staff"]) for _ in range(3)]
+        for comm in socks:
+            await send(comm, {"op": "subscribe", "stream": "org"})
+            await recv(comm)
+        await record_in_thread("org", title="once")
+        got = []
+        for comm in socks:
+            messages = [await recv(comm)]
+            while not await comm.receive_nothing(timeout=0.3):
+                messages.append(await recv(comm))
+            got.append(messages)
+            await comm.disconnect()
+        return got
+
+    for messages in run(scenario):
+        assert [m["data"] for m in messages] == [{"title": "once"}]
+
+
+@pytest.fixture
+def tally_kind():  # type: ignore[no-untyped-def]
+    """A stream kind with coalesced state, readable by leaders only."""
+    from feeds import streams
+
+    state = {"builds": 0, "votes": 0}
+
+    def build(key: str) -> tuple[str, dict]:
+        state["builds"] += 1
+        return "tally", {"key": key, "votes": state["votes"]}
+
+    streams.register("tally", lambda user, key: user.is_leader)
+    streams.register_snapshot("tally", build)
+    yield state
+    streams._kinds.pop("tally")
+    streams._snapshots.pop("tally")
+
+
+def test_new_subscriber_gets_a_fresh_snapshot_right_after_subscribed(cast, tally_kind):
+    tally_kind["votes"] = 7
+
+    async def scenario() -> list[dict]:
+        comm = await connect(cast["leader"])
+        await send(comm, {"op": "subscribe", "stream": "tally:5"})
+        got = [await recv(comm), await recv(comm)]
+        await comm.disconnect()
+        return got
+
+    subscribed, snapshot = run(scenario)
+    assert subscribed["op"] == "subscribed"
+    assert snapshot == {
+        "op": "snapshot",
+        "stream": "tally:5",
+        "type": "tally",
+        "data": {"key": "5", "votes": 7},
+    }
+
+
+def test_touches_in_a_burst_are_coalesced_into_few_snapshots(cast, tally_kind, settings):
+    settings.FEEDS_SNAPSHOT_INTERVAL = 0.3
+
+    async def scenario() -> list[dict]:
+        comm = await connect(cast["leader"])
+        await send(comm, {"op": "subscribe", "stream": "tally:1"})
+        await recv(comm)
+        await recv(comm)
+        for n in range(20):
+            tally_kind["votes"] = n + 1
+            await asyncio.to_thread(lambda: events.touch("tally:1"))
+        got = []
+        while not await comm.receive_nothing(timeout=0.8):
+            got.append(await recv(comm))
+        await comm.disconnect()
+        return got
+
+    got = run(scenario)
+    assert 1 <= len(got) <= 4
+    assert got[-1]["data"]["votes"] == 20
+
+
+def test_staff_cannot_subscribe_to_a_leaders_only_stream(cast, tally_kind):
+    async def scenario() -> dict:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": "tally:1"})
+        message = await recv(comm)
+        await comm.disconnect()
+        return message
+
+    assert run(scenario)["code"] == "forbidden"
+    assert tally_kind["builds"] == 0
+
+
+def test_losing_a_role_drops_the_subscription_and_deactivation_closes_the_socket(
+    cast, tally_kind, settings
+):
+    from django.contrib.auth.models import Group
+
+    settings.FEEDS_REAUTH_INTERVAL = 0.1
+    leader = cast["leader"]
+
+    async def scenario() -> tuple[dict, dict]:
+        comm = await connect(leader)
+        comm.scope  # noqa: B018 - the socket authenticates as `leader`
+        await send(comm, {"op": "subscribe", "stream": "tally:1"})
+        await recv(comm)
+        await recv(comm)
+        await asyncio.to_thread(lambda: leader.groups.remove(Group.objects.get(name="Leader")))
+        dropped = await until(comm, "error")
+        await asyncio.to_thread(
+            lambda: type(leader).objects.filter(pk=leader.pk).update(is_active=False)
+        )
+        closed = await comm.receive_output(timeout=3)
+        return dropped, closed
+
+    dropped, closed = run(scenario)
+    assert dropped["code"] == "forbidden" and dropped["stream"] == "tally:1"
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+def test_presence_counts_distinct_people_viewing_a_thread(cast):
+    from feeds import streams
+
+    streams.register("thread", lambda user, key: True)
+    try:
+
+        async def scenario() -> dict:
+            socks = [
+                await connect(cast["staff"]),
+                await connect(cast["staff"]),
+                await connect(cast["colleague"]),
+            ]
+            for comm in socks:
+                await send(comm, {"op": "subscribe", "stream": "thread:9"})
+                await until(comm, "subscribed")
+            latest = None
+            while not await socks[0].receive_nothing(timeout=0.5):
+                latest = await recv(socks[0])
+            for comm in socks:
+                await comm.disconnect()
+            return latest
+
+        latest = run(scenario)
+    finally:
+        streams._kinds.pop("thread")
+    assert latest == {
+        "op": "snapshot",
+        "stream": "thread:9",
+        "type": "presence",
+        "data": {"viewers": 2},
+    }
