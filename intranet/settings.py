@@ -295,3 +295,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- qa (Ask Leadership) ---
+# One schema name for the reasons a question is declined (model field and moderation input).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})[
+    "QuestionRejectReasonEnum"
+] = "discussions.qa.models.RejectReason"
+
+# --- discussions (Let's Talk) ---
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "IdeaStatusEnum": "discussions.models.IdeaStatus",
+        "ModerationActionKindEnum": "discussions.models.ModerationActionKind",
+        "ThreadKindEnum": "discussions.models.ThreadKind",
+        "ReactionKindEnum": "discussions.models.ReactionKind",
+    }
+)
+
+# --- feeds ---
+# The bell's unread count on every page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("feeds.context.unread")
+# The hub reads one channel per process; a burst must not overflow it (the
+# log tail would still deliver, a second later).
+if not REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"] = {"capacity": 5000}
+FEEDS_TAIL_INTERVAL = float(env_str("FEEDS_TAIL_INTERVAL", "1.0"))  # seconds between log reads
+FEEDS_GAP_GRACE = float(env_str("FEEDS_GAP_GRACE", "30"))  # wait this long for a late commit
+FEEDS_SNAPSHOT_INTERVAL = float(env_str("FEEDS_SNAPSHOT_INTERVAL", "0.25"))
+FEEDS_SNAPSHOT_POLL = float(env_str("FEEDS_SNAPSHOT_POLL", "1.0"))
+FEEDS_REAUTH_INTERVAL = float(env_str("FEEDS_REAUTH_INTERVAL", "30"))
+FEEDS_MAX_SOCKETS_PER_PERSON = env_int("FEEDS_MAX_SOCKETS_PER_PERSON", 20)
+FEEDS_MAX_FRAME_BYTES = env_int("FEEDS_MAX_FRAME_BYTES", 64 * 1024)
+FEEDS_RATE_PER_SECOND = env_int("FEEDS_RATE_PER_SECOND", 10)
+FEEDS_RATE_BURST = env_int("FEEDS_RATE_BURST", 40)
