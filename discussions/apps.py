@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class DiscussionsConfig(AppConfig):
     name = "discussions"
+    verbose_name = "Let's Talk"
+
+    def ready(self) -> None:
+        from discussions import search, search_talk, streams
+        from feeds import streams as feed_streams
+
+        feed_streams.register("thread", streams.can_read_thread, streams.thread_exists)
+        feed_streams.register("topic", streams.can_read_topic, streams.topic_exists)
+        search.register(search_talk.search_threads)
+        search.register(search_talk.search_comments)
