@@ -9,7 +9,6 @@ writer task drains; the hub fills the queue directly."""
 import asyncio
 import json
 import logging
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,18 +20,19 @@ from django.conf import settings
 from feeds import streams
 from feeds.hub import event_frame, get_hub, session_digest
 from feeds.log import replay
+from feeds.protocol import (
+    CLOSE_INTERNAL,
+    CLOSE_POLICY,
+    CLOSE_SLOW,
+    CLOSE_TOO_BIG,
+    CLOSE_TOO_MANY_SOCKETS,
+    CLOSE_UNAUTHENTICATED,
+    STREAM_NAME,
+)
 from intranet.models import User, hash_token
 
 logger = logging.getLogger(__name__)
 
-STREAM_NAME = re.compile(r"^[a-z_]{1,20}(:[A-Za-z0-9_.-]{1,58})?$")
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_SIGNED_OUT = 4403
-CLOSE_TOO_MANY_SOCKETS = 4429
-CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
-CLOSE_SLOW = 1013
-CLOSE_INTERNAL = 1011
 SENT_MEMORY = 512
 
 

@@ -15,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from feeds import streams
+from feeds.protocol import CLOSE_SIGNED_OUT
 from intranet.models import ApiToken, User
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class Guard:
             elif socket.token_hash:
                 signed_in = socket.token_hash in verdict.live_tokens
             if fresh is None or not signed_in:
-                socket.close(4403, "signed out")
+                socket.close(CLOSE_SIGNED_OUT, "signed out")
                 continue
             socket.user = fresh
             for stream in list(socket.subs):

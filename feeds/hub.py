@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db.models import Q
 
 from feeds import events as feed_events
 from feeds.models import Event
+from feeds.protocol import CLOSE_SIGNED_OUT
 from feeds.streams import public_name
 
 if TYPE_CHECKING:
@@ -87,6 +88,10 @@ class Hub:
         self.gaps: dict[int, float] = {}
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
+        self.doorbell: asyncio.Task | None = None
+        # Our own ping through the layer: sent and echoed (monotonic times).
+        self.ping_sent = 0.0
+        self.echoed = 0.0
         self.fanout_batch = setting("FEEDS_FANOUT_BATCH", 500)
         from feeds.guard import Guard
         from feeds.snapshots import Snapshots
@@ -144,16 +149,18 @@ class Hub:
         if setting("FEEDS_GC_FREEZE", True):
             # Long-lived start-up objects leave the collector's scans (DESIGN: 1.75-2.3x fan-out).
             gc.freeze()
+        self.doorbell = asyncio.ensure_future(self._doorbell_loop())
         self.tasks = [
             asyncio.ensure_future(self._tail_loop()),
-            asyncio.ensure_future(self._doorbell_loop()),
-            asyncio.ensure_future(self._groups_loop()),
+            asyncio.ensure_future(self._health_loop()),
             *self.snapshots.start(),
             self.guard.start(),
         ]
 
     async def stop(self) -> None:
-        tasks, self.tasks = self.tasks, []
+        tasks = [task for task in [*self.tasks, self.doorbell] if task is not None]
+        self.tasks = []
+        self.doorbell = None
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -162,9 +169,9 @@ class Hub:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
         await self.snapshots.stop()
-        self.channel = None
-        self.groups.clear()
-        self.groups_failed.clear()
+        # The channel and its control-group membership stay for the next start:
+        # a new channel per restart would pile up in the in-memory layer.
+        self.ping_sent = self.echoed = 0.0
 
     # ---- channel layer -----------------------------------------------------
 
@@ -196,18 +203,51 @@ class Hub:
         except Exception:  # noqa: BLE001 - nothing to clean up if the layer is down
             logger.info("could not leave %s", group)
 
-    async def _groups_loop(self) -> None:
-        """Retry failed joins every few seconds; renew every membership every
-        10 minutes (the in-memory layer expires groups after a day)."""
+    async def _health_loop(self) -> None:
+        """Every few seconds: ping our own channel through the layer. No echo
+        means the layer lost us (Redis restarted, a subscription vanished):
+        drop it and join again. Also retries failed joins, and renews every
+        membership every 10 minutes (the in-memory layer expires groups)."""
+        interval = setting("FEEDS_REJOIN_INTERVAL", 3.0)
         renew_at = time.monotonic() + 600
         await self._join(feed_events.CONTROL_GROUP)
         while True:
-            await asyncio.sleep(setting("FEEDS_REJOIN_INTERVAL", 3.0))
-            renew = time.monotonic() >= renew_at
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            if self.ping_sent > self.echoed and now - self.ping_sent > 2 * interval:
+                await self._reset()
+            if self.ping_sent <= self.echoed:
+                self.ping_sent = now
+                try:
+                    channel = await self._ensure_channel()
+                    if channel is not None:
+                        await self.layer.send(channel, {"type": "hub.ping"})
+                except Exception:  # noqa: BLE001 - no echo: reset next round
+                    logger.info("channel layer unreachable; the log tail delivers")
+            renew = now >= renew_at
             if renew:
-                renew_at = time.monotonic() + 600
+                renew_at = now + 600
             for group in list(self.groups if renew else self.groups_failed):
                 await self._join(group)
+
+    async def _reset(self) -> None:
+        if isinstance(self.layer, InMemoryChannelLayer):
+            return
+        logger.warning("channel layer stopped answering; joining it again")
+        if self.doorbell is not None:
+            self.doorbell.cancel()
+            try:
+                await self.doorbell
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - replaced below
+                pass
+        try:
+            await self.layer.flush()
+        except Exception:  # noqa: BLE001 - closing a dead connection
+            logger.info("flushing the channel layer failed")
+        self.channel = None
+        self.groups_failed = set(self.groups)
+        self.ping_sent = self.echoed = 0.0
+        self.doorbell = asyncio.ensure_future(self._doorbell_loop())
 
     async def _doorbell_loop(self) -> None:
         while True:
@@ -219,7 +259,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the log tail still delivers
-                logger.warning("doorbell receive failed; retrying", exc_info=True)
+                logger.info("doorbell receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
             await self._on_message(message)
@@ -235,10 +275,12 @@ class Hub:
                 await self.deliver([(e[0], stream, e[1], e[2]) for e in carried])
         elif kind == "stream.touch":
             self.snapshots.touched(message.get("stream", ""))
+        elif kind == "hub.ping":
+            self.echoed = time.monotonic()
         elif kind == "session.ended":
             for socket in list(self.sockets):
                 if socket.session == message.get("session"):
-                    socket.close(4403, "signed out")
+                    socket.close(CLOSE_SIGNED_OUT, "signed out")
 
     # ---- the log tail ------------------------------------------------------
 

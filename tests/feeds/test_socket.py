@@ -206,7 +206,7 @@ def test_malformed_frames_answer_bad_request_and_the_socket_keeps_serving(cast, 
     assert pong == {"op": "pong"}
 
 
-def test_oversized_frame_is_refused_and_the_socket_closed_with_1009(cast):
+def test_oversized_frame_is_refused_and_the_socket_closed_with_4009(cast):
     async def scenario() -> tuple[dict, dict]:
         comm = await connect(cast["staff"])
         await send(comm, "x" * (1024 * 1024))
@@ -216,7 +216,7 @@ def test_oversized_frame_is_refused_and_the_socket_closed_with_1009(cast):
 
     error, closed = run(scenario)
     assert error["code"] == "bad_request"
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": 4009}
 
 
 def test_a_flood_is_answered_rate_limited(cast, settings):
