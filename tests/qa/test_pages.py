@@ -1,0 +1,124 @@
+import pytest
+from django.test import Client
+
+from discussions.qa.models import Board, Question, QuestionStatus, SessionState
+from discussions.qa.services import answers, sessions
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_ask_vote_and_follow_through_the_pages(cast):
+    client = client_for(cast["staff"])
+    response = client.post("/ask/", {"title": "Parking?", "body": "Why so dear?"})
+    question = Question.objects.get()
+    assert response.status_code == 302 and response["Location"] == question.get_absolute_url()
+    client.post(f"/ask/questions/{question.pk}/vote/")
+    question.refresh_from_db()
+    assert question.vote_count == 1
+    client.post(f"/ask/questions/{question.pk}/vote/")
+    question.refresh_from_db()
+    assert question.vote_count == 0
+    page = client.get(f"/ask/questions/{question.pk}/").content.decode()
+    assert "Why so dear?" in page and 'data-streams="question:' in page
+
+
+def test_the_ask_form_shows_field_errors_not_a_500(cast):
+    response = client_for(cast["staff"]).post("/ask/", {"title": "", "body": "a\x00b"})
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+
+
+def test_a_leader_answers_and_staff_follow_up_on_the_page(ask, cast):
+    question, _ = ask()
+    client_for(cast["leader"]).post(f"/ask/questions/{question.pk}/answer/", {"body": "Soon"})
+    client_for(cast["colleague"]).post(f"/ask/questions/{question.pk}/comment/", {"body": "Ok"})
+    page = client_for(cast["staff"]).get(f"/ask/questions/{question.pk}/").content.decode()
+    assert "Official answer" in page and "Chief Nursing Officer" in page and "Ok" in page
+
+
+def test_staff_cannot_answer_through_the_page(ask, cast):
+    question, _ = ask()
+    client_for(cast["staff"]).post(f"/ask/questions/{question.pk}/answer/", {"body": "Me"})
+    question.refresh_from_db()
+    assert question.answered_at is None
+
+
+def test_board_page_queries_do_not_grow_with_questions(ask, cast, django_assert_max_num_queries):
+    client = client_for(cast["staff"])
+    ask(title="One", addressed_to=["lee.leader"])
+    client.get("/ask/")
+    with django_assert_max_num_queries(14):
+        client.get("/ask/")
+    for n in range(10):
+        ask(cast["colleague"], title=f"More {n}", addressed_to=["lee.leader"])
+    with django_assert_max_num_queries(14):
+        assert client.get("/ask/").status_code == 200
+
+
+def test_town_hall_pages_for_audience_host_and_presenter(ask, cast, town_hall):
+    question, _ = ask(session=town_hall)
+    sessions.change_state(actor=cast["leader"], session=town_hall, state=SessionState.LIVE)
+    host = client_for(cast["leader"])
+    host.post(f"/ask/sessions/{town_hall.pk}/action/", {"question": question.pk})
+    audience = client_for(cast["colleague"]).get(f"/ask/sessions/{town_hall.pk}/").content.decode()
+    assert f'data-streams="qa:{town_hall.pk}"' in audience
+    assert "Now answering" in audience and question.title in audience
+    present = host.get(f"/ask/sessions/{town_hall.pk}/present/").content.decode()
+    assert question.title in present
+    host_page = host.get(f"/ask/sessions/{town_hall.pk}/host/").content.decode()
+    assert f"qa-host:{town_hall.pk}" in host_page
+    assert client_for(cast["staff"]).get(f"/ask/sessions/{town_hall.pk}/host/").status_code == 404
+
+
+def test_town_hall_page_queries_do_not_grow(ask, cast, town_hall, django_assert_max_num_queries):
+    client = client_for(cast["staff"])
+    ask(title="First", session=town_hall)
+    client.get(f"/ask/sessions/{town_hall.pk}/")
+    with django_assert_max_num_queries(16):
+        client.get(f"/ask/sessions/{town_hall.pk}/")
+    for n in range(8):
+        ask(cast["colleague"], title=f"More {n}", session=town_hall)
+    with django_assert_max_num_queries(16):
+        client.get(f"/ask/sessions/{town_hall.pk}/")
+
+
+def test_hosts_approve_held_questions_from_the_host_view(ask, cast, town_hall):
+    town_hall.premoderated = True
+    town_hall.save()
+    question, _ = ask(session=town_hall)
+    client_for(cast["staff"]).post(f"/ask/questions/{question.pk}/moderate/approve/")
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.PENDING
+    client_for(cast["leader"]).post(
+        f"/ask/questions/{question.pk}/moderate/approve/", {"next": "https://evil.example/"}
+    )
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.PUBLISHED
+
+
+def test_creating_a_town_hall_from_the_page(cast):
+    response = client_for(cast["communicator"]).post(
+        "/ask/sessions/", {"title": "All hands", "hosts": "lee.leader"}
+    )
+    assert response.status_code == 302
+    assert "Create" not in client_for(cast["staff"]).get("/ask/sessions/").content.decode()
+
+
+def test_moderation_page_is_for_moderators(cast):
+    assert client_for(cast["staff"]).get("/ask/moderation/").status_code == 404
+    client_for(cast["moderator"]).post("/ask/moderation/", {"premoderated": "1"})
+    assert Board.current().premoderated
+
+
+def test_answered_question_shows_edit_marker(ask, cast):
+    question, _ = ask()
+    answer = answers.answer_question(leader=cast["leader"], question=question, body="One")
+    answers.edit_answer(leader=cast["leader"], answer=answer, body="Two")
+    page = client_for(cast["staff"]).get(f"/ask/questions/{question.pk}/").content.decode()
+    assert "Edited" in page and "Two" in page
