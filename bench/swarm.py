@@ -1,0 +1,290 @@
+"""One client process of the swarm: many WebSocket clients on one event loop.
+
+Each client is an `asyncio.Protocol` driving websockets' Sans-I/O
+`ClientProtocol` (no task per socket, so the clients cost little CPU beside
+the server). The runner talks to the process over stdin/stdout, one JSON
+object a line:
+
+    argv[1]:  a JSON config file {"url", "origin", "headers": [[...], ...],
+              "stream", "reconnect", "sample", "concurrency"}
+    stdin:    "stats" | "check <json ids>" | "target <id>" | "quit"
+    stdout:            {"ready": n} once every client is subscribed,
+                       {"done": id, "last": t, "count": n} when an event
+                       reached every subscribed client of this process,
+                       answers to the commands.
+
+Times are `time.monotonic()` (CLOCK_MONOTONIC: comparable across processes)."""
+
+import asyncio
+import json
+import random
+import sys
+import time
+from typing import Any
+
+from websockets.client import ClientProtocol
+from websockets.datastructures import Headers
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.typing import Origin
+from websockets.uri import parse_uri
+
+
+def emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+class Swarm:
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.uri = parse_uri(config["url"])
+        self.origin = Origin(config["origin"])
+        self.stream: str = config["stream"]
+        self.reconnect = bool(config.get("reconnect"))
+        self.clients = [
+            Client(self, i, [tuple(h) for h in hs]) for i, hs in enumerate(config["headers"])
+        ]
+        self.sample = set(range(min(config.get("sample", 0), len(self.clients))))
+        self.subscribed = 0
+        # event id -> [count, first arrival, last arrival]
+        self.events: dict[int, list] = {}
+        self.duplicates = 0
+        self.errors: dict[str, int] = {}
+        self.snapshot_types: dict[str, int] = {}
+        self.connects = 0
+        self.connect_failures = 0
+        self.ready_sent = False
+        self.connect_slots = asyncio.Semaphore(config.get("concurrency", 100))
+        self.closing = False
+        self.failed = 0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def on_subscribed(self, client: "Client") -> None:
+        if not client.counted:
+            client.counted = True
+            self.subscribed += 1
+        self.maybe_ready()
+
+    def on_refused(self, client: "Client", kind: str) -> None:
+        self.error(kind)
+        if not client.counted and not self.reconnect:
+            client.counted = True
+            self.failed += 1
+            self.maybe_ready()
+
+    def maybe_ready(self) -> None:
+        if not self.ready_sent and self.subscribed + self.failed == len(self.clients):
+            self.ready_sent = True
+            emit({"ready": self.subscribed, "failed": self.failed, "t": time.monotonic()})
+
+    def on_event(self, event_id: int, now: float) -> None:
+        entry = self.events.get(event_id)
+        if entry is None:
+            entry = self.events[event_id] = [0, now, now]
+        entry[0] += 1
+        entry[2] = now
+        if entry[0] == len(self.clients):
+            emit({"done": event_id, "first": entry[1], "last": now, "count": entry[0]})
+
+    def stats(self) -> dict:
+        snaps = [c.snapshot_times for c in self.clients]
+        return {
+            "clients": len(self.clients),
+            "subscribed": self.subscribed,
+            "open": sum(1 for c in self.clients if c.open),
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "connects": self.connects,
+            "connect_failures": self.connect_failures,
+            "snapshot_types": self.snapshot_types,
+            "snapshots": snaps if self.config.get("report_snapshots") else None,
+            "samples": [self.clients[i].samples for i in sorted(self.sample)],
+            "caught_up": [c.caught_up_at for c in self.clients],
+        }
+
+    def check(self, ids: list[int]) -> dict:
+        """Lost and duplicated deliveries of the given event ids, per client."""
+        wanted = set(ids)
+        lost = 0
+        clients_missing = 0
+        for client in self.clients:
+            missing = len(wanted - client.seen)
+            lost += missing
+            clients_missing += 1 if missing else 0
+        return {"lost": lost, "clients_missing": clients_missing, "duplicates": self.duplicates}
+
+    def mark_caught_up(self, target: int) -> None:
+        for client in self.clients:
+            client.target = target
+            client.caught_up_at = None
+            client.check_caught_up(time.monotonic())
+
+    async def connect_all(self) -> None:
+        await asyncio.gather(*(client.connect() for client in self.clients))
+
+
+class Client(asyncio.Protocol):
+    def __init__(self, swarm: Swarm, index: int, headers: list[tuple[str, str]]) -> None:
+        self.swarm = swarm
+        self.index = index
+        self.headers = headers
+        self.transport: asyncio.Transport | None = None
+        self.proto: ClientProtocol | None = None
+        self.open = False
+        self.counted = False
+        self.last_id = 0
+        self.seen: set[int] = set()
+        self.snapshot_times: list[float] = []
+        self.samples: list = []
+        self.attempt = 0
+        self.target = 0
+        self.caught_up_at: float | None = None
+        self.sampled = False
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.sampled = self.index in self.swarm.sample
+        while True:
+            async with self.swarm.connect_slots:
+                try:
+                    await loop.create_connection(
+                        lambda: self, self.swarm.uri.host, self.swarm.uri.port
+                    )
+                    return
+                except OSError:
+                    self.swarm.connect_failures += 1
+            await asyncio.sleep(self.backoff())
+
+    def backoff(self) -> float:
+        """Like a browser tab: jittered, doubling, capped at 5 s."""
+        self.attempt += 1
+        return min(5.0, 0.5 * 2 ** (self.attempt - 1)) * random.uniform(0.5, 1.0)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.proto = ClientProtocol(self.swarm.uri, origin=self.swarm.origin, max_size=None)
+        request = self.proto.connect()
+        for key, value in self.headers:
+            request.headers[key] = value
+        self.proto.send_request(request)
+        self.flush()
+
+    def flush(self) -> None:
+        assert self.proto is not None and self.transport is not None
+        for data in self.proto.data_to_send():
+            if data:
+                self.transport.write(data)
+            else:
+                self.transport.write_eof() if self.transport.can_write_eof() else None
+
+    def send(self, obj: dict) -> None:
+        assert self.proto is not None
+        self.proto.send_text(json.dumps(obj).encode())
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        proto = self.proto
+        assert proto is not None
+        proto.receive_data(data)
+        now = time.monotonic()
+        for event in proto.events_received():
+            if isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT:
+                    self.on_text(event.data, now)
+            elif isinstance(event, Response):
+                if proto.handshake_exc is not None:
+                    self.swarm.on_refused(self, f"handshake {event.status_code}")
+                    self.transport.close()  # type: ignore[union-attr]
+                    return
+                self.open = True
+                self.swarm.connects += 1
+                self.attempt = 0
+                message: dict[str, Any] = {"op": "subscribe", "stream": self.swarm.stream}
+                if self.last_id:
+                    message["since"] = self.last_id
+                self.send(message)
+        self.flush()
+
+    def on_text(self, data: bytes, now: float) -> None:
+        head = data[:40]
+        if b'"snapshot"' in head:
+            self.snapshot_times.append(now)
+            if self.sampled:
+                message = json.loads(data)
+                kind = message.get("type", "")
+                self.swarm.snapshot_types[kind] = self.swarm.snapshot_types.get(kind, 0) + 1
+                self.samples.append([now, kind, message.get("data")])
+            return
+        message = json.loads(data)
+        op = message.get("op")
+        if op == "event":
+            event_id = message["id"]
+            if event_id in self.seen:
+                self.swarm.duplicates += 1
+                return
+            self.seen.add(event_id)
+            if event_id > self.last_id:
+                self.last_id = event_id
+            self.swarm.on_event(event_id, now)
+            if self.target:
+                self.check_caught_up(now)
+        elif op == "subscribed":
+            self.last_id = max(self.last_id, message.get("last_id") or 0)
+            self.swarm.on_subscribed(self)
+        elif op == "snapshot":
+            self.snapshot_times.append(now)
+        elif op == "error":
+            self.swarm.on_refused(self, f"error {message.get('code')}")
+        elif op == "resync":
+            self.swarm.error("resync")
+
+    def check_caught_up(self, now: float) -> None:
+        if self.caught_up_at is None and self.last_id >= self.target:
+            self.caught_up_at = now
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        self.transport = None
+        if self.swarm.reconnect and not self.swarm.closing:
+            asyncio.get_running_loop().call_later(
+                self.backoff(), lambda: asyncio.ensure_future(self.connect())
+            )
+
+
+async def command_loop(swarm: Swarm) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2**26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while True:
+        line = (await reader.readline()).decode().strip()
+        if not line or line == "quit":
+            return
+        verb, _, arg = line.partition(" ")
+        if verb == "stats":
+            emit({"stats": swarm.stats()})
+        elif verb == "check":
+            emit({"check": swarm.check(json.loads(arg))})
+        elif verb == "target":
+            swarm.mark_caught_up(int(arg))
+            emit({"target": int(arg)})
+
+
+async def main() -> None:
+    with open(sys.argv[1]) as handle:
+        config = json.load(handle)
+    swarm = Swarm(config)
+    connecting = asyncio.ensure_future(swarm.connect_all())
+    await command_loop(swarm)
+    swarm.closing = True
+    connecting.cancel()
+    for client in swarm.clients:
+        if client.transport is not None:
+            client.transport.abort()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
