@@ -78,6 +78,7 @@ class Hub:
         self.by_user: dict[int, set[LiveSocket]] = {}
         self.layer = get_channel_layer()
         self.channel: str | None = None
+        self.channel_lock = asyncio.Lock()
         self.groups: set[str] = set()
         self.groups_failed: set[str] = set()
         # Event ids already fanned out (doorbell and tail both see them).
@@ -178,8 +179,9 @@ class Hub:
     async def _ensure_channel(self) -> str | None:
         if self.layer is None:
             return None
-        if self.channel is None:
-            self.channel = await self.layer.new_channel()
+        async with self.channel_lock:  # the doorbell and a first join race for it
+            if self.channel is None:
+                self.channel = await self.layer.new_channel()
         return self.channel
 
     async def _join(self, group: str) -> None:
