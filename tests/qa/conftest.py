@@ -6,7 +6,12 @@ from discussions.qa.services import questions, sessions
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(settings):
+    # A private in-memory cache: clearing the shared Redis of the production
+    # profile would wipe other test runs' state.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qa"}
+    }
     cache.clear()
     yield
     cache.clear()
