@@ -7,6 +7,9 @@ class QaConfig(AppConfig):
     verbose_name = "Ask Leadership"
 
     def ready(self) -> None:
+        from discussions import search
+        from discussions.qa.search import search_questions
         from discussions.qa.streams import register_all
 
         register_all()
+        search.register(search_questions)

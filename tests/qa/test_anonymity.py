@@ -280,3 +280,18 @@ def test_the_app_logs_nothing_about_the_anonymous_asker(cast, api_as, caplog):
     client.post("/api/v1/questions/", {"title": "", "anonymous": True}, format="json")
     assert_no_trace(caplog.text, asker)
     assert f"user {asker.pk}" not in caplog.text
+
+
+def test_search_finds_anonymous_questions_without_naming_the_asker(ask, cast, api_as):
+    asker = cast["staff"]
+    question, _ = ask(asker, anonymous=True, title="Helipad noise at night", body="So loud")
+    results = api_as(cast["admin"]).get("/api/v1/search/?q=helipad")
+    assert results.status_code == 200
+    text = results.content.decode()
+    assert question.get_absolute_url() in text
+    assert_no_trace(text, asker)
+    page = Client()
+    page.force_login(cast["moderator"])
+    html = page.get("/talk/search/?q=helipad").content.decode()
+    assert question.title in html
+    assert_no_trace(html.replace("Mo Moderator", ""), asker)
