@@ -59,6 +59,10 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.title}"
 
+    @property
+    def kind_label(self) -> str:
+        return dict(NotificationKind.choices).get(self.kind, self.kind)
+
 
 class Follow(models.Model):
     """A person follows a stream (`thread:42`, `topic:3`, `user:7`)."""
