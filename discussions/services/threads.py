@@ -155,7 +155,7 @@ def announce(thread: Thread) -> None:
 @transaction.atomic
 def publish_due() -> int:
     """Announce scheduled threads whose time has come; returns how many."""
-    due = Thread.objects.select_for_update().filter(
+    due = Thread.objects.select_for_update(of=("self",)).filter(
         announced_at__isnull=True,
         approved=True,
         hidden_at__isnull=True,
