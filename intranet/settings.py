@@ -297,10 +297,14 @@ LOGGING = {
 }
 
 # --- qa (Ask Leadership) ---
-# One schema name for the reasons a question is declined (model field and moderation input).
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})[
-    "QuestionRejectReasonEnum"
-] = "discussions.qa.models.RejectReason"
+# One schema name per Ask Leadership choice set (models and inputs share them).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "QuestionRejectReasonEnum": "discussions.qa.models.RejectReason",
+        "QuestionStatusEnum": "discussions.qa.models.QuestionStatus",
+        "QASessionStateEnum": "discussions.qa.models.SessionState",
+    }
+)
 
 # --- discussions (Let's Talk) ---
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(

@@ -278,7 +278,10 @@ def mine(request: HttpRequest, token: str) -> HttpResponse:
                 request, "qa/mine.html", _mine_context(question, final, exc.message), status=400
             )
         return redirect(request.path)
-    return render(request, "qa/mine.html", _mine_context(question, final, ""))
+    response = render(request, "qa/mine.html", _mine_context(question, final, ""))
+    # The link is the key: never send it onwards as a Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _mine_context(question: Question, final: Question, error: str) -> dict:

@@ -295,3 +295,15 @@ def test_search_finds_anonymous_questions_without_naming_the_asker(ask, cast, ap
     html = page.get("/talk/search/?q=helipad").content.decode()
     assert question.title in html
     assert_no_trace(html.replace("Mo Moderator", ""), asker)
+
+
+def test_addressed_leaders_get_no_timestamped_notification_of_an_anonymous_ask(ask, cast):
+    ask(anonymous=True, addressed_to=["lee.leader"])
+    assert not Notification.objects.filter(recipient=cast["leader"]).exists()
+
+
+def test_the_private_page_is_not_cached_and_never_sent_as_a_referer(ask):
+    _, token = ask(anonymous=True)
+    response = Client().get(f"/ask/mine/{token}/")
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]

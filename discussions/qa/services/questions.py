@@ -137,7 +137,9 @@ def announce_published(question: Question) -> None:
             actor=dict(PersonSummaryOut(question.author).data),
         )
     leaders = [leader.pk for leader in question.addressed_to.all()]
-    if leaders:
+    # A notification keeps its exact time; for an anonymous question that
+    # time would say when the asker asked. Leaders find those by filter.
+    if leaders and not question.anonymous:
         events.notify(
             recipients=leaders,
             kind="qa.addressed",
