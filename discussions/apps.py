@@ -11,5 +11,6 @@ class DiscussionsConfig(AppConfig):
 
         feed_streams.register("thread", streams.can_read_thread, streams.thread_exists)
         feed_streams.register("topic", streams.can_read_topic, streams.topic_exists)
+        feed_streams.register_snapshot("thread", streams.thread_counts)
         search.register(search_talk.search_threads)
         search.register(search_talk.search_comments)

@@ -1,8 +1,10 @@
 """Who may read the `thread:<id>` and `topic:<id>` streams (registered with
 feeds.streams from DiscussionsConfig.ready())."""
 
-from discussions.models import Thread, Topic
+from discussions.models import Comment, Thread, Topic
 from intranet.models import User
+
+SNAPSHOT_COMMENTS = 500
 
 
 def _pk(key: str) -> int | None:
@@ -28,3 +30,29 @@ def can_read_topic(user: User, key: str) -> bool:
 def topic_exists(key: str) -> bool:
     pk = _pk(key)
     return pk is not None and Topic.objects.filter(pk=pk).exists()
+
+
+def thread_counts(key: str) -> tuple[str, dict] | None:
+    """The `counts` snapshot of `thread:<id>`: reaction counts of the thread
+    and of its most recent reacted-to public comments, and the vote count.
+    The same for every reader; held, hidden or scheduled threads have none."""
+    pk = _pk(key)
+    thread = Thread.objects.public().filter(pk=pk).first() if pk else None
+    if thread is None:
+        return None
+    comments = (
+        Comment.objects.public()
+        .filter(thread=thread)
+        .exclude(reaction_counts={})
+        .order_by("-id")
+        .values_list("id", "reaction_counts")[:SNAPSHOT_COMMENTS]
+    )
+    return (
+        "counts",
+        {
+            "thread": thread.pk,
+            "reaction_counts": thread.reaction_counts,
+            "vote_count": thread.vote_count,
+            "comments": {str(comment_id): counts for comment_id, counts in comments},
+        },
+    )

@@ -23,7 +23,7 @@ def _check_idea(thread: Thread) -> None:
 def _counted(thread: Thread) -> int:
     thread.vote_count = thread.votes.count()
     thread.save(update_fields=["vote_count"])
-    live.counts_event(thread, "votes.changed", {"id": thread.pk, "vote_count": thread.vote_count})
+    live.counts_changed(thread)
     return thread.vote_count
 
 

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 
 from discussions.models import Comment, Thread
 from discussions.serializers import CommentOut, ThreadOut
-from feeds.events import record
+from feeds.events import record, touch
 from feeds.models import Event
 from intranet.models import User
 
@@ -96,10 +96,11 @@ def _stub(thread: Thread, data: dict) -> dict:
     }
 
 
-def counts_event(thread: Thread, type: str, data: dict) -> None:
-    """High-rate counters (reactions, votes): the thread's own stream only."""
-    if thread.is_public and thread.announced_at is not None:
-        record(stream=thread.stream, type=type, data=_stub(thread, data))
+def counts_changed(thread: Thread) -> None:
+    """High-rate counters (reactions, votes) are not logged event by event:
+    the thread's `counts` snapshot is rebuilt and sent, coalesced."""
+    if thread.is_public:
+        touch(thread.stream)
 
 
 def removal_event(thread: Thread, type: str, pk: int) -> None:

@@ -35,17 +35,7 @@ def _recount(target: Thread | Comment) -> dict[str, int]:
 
 
 def _changed(target: Thread | Comment) -> None:
-    thread, _ = _target(target)
-    live.counts_event(
-        thread,
-        "reactions.changed",
-        {
-            "target": "thread" if isinstance(target, Thread) else "comment",
-            "id": target.pk,
-            "thread": thread.pk,
-            "reaction_counts": target.reaction_counts,
-        },
-    )
+    live.counts_changed(_target(target)[0])
 
 
 @transaction.atomic

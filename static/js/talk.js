@@ -101,14 +101,24 @@
     setCount(-1);
   }
 
-  function updateReactions(data) {
-    var scope = data.target === "comment" ? byId("comment-" + data.id) : document.querySelector(".thread");
+  function setReactionCounts(scope, counts) {
     if (!scope) return;
     var buttons = scope.querySelectorAll(":scope > .reactions [data-reaction]");
     Array.prototype.forEach.call(buttons, function (button) {
       var count = button.querySelector("[data-count]");
-      if (count) count.textContent = data.reaction_counts[button.getAttribute("data-reaction")] || 0;
+      if (count) count.textContent = counts[button.getAttribute("data-reaction")] || 0;
     });
+  }
+
+  // The coalesced `counts` snapshot: reactions of the thread and its comments, votes.
+  function applyCounts(data) {
+    setReactionCounts(document.querySelector(".thread"), data.reaction_counts || {});
+    var shown = document.querySelectorAll("[data-comment]");
+    Array.prototype.forEach.call(shown, function (node) {
+      setReactionCounts(node, (data.comments || {})[node.getAttribute("data-comment")] || {});
+    });
+    var votes = document.querySelector("[data-vote-count]");
+    if (votes && typeof data.vote_count === "number") votes.textContent = data.vote_count;
   }
 
   function onThreadEvent(type, data) {
@@ -116,11 +126,7 @@
     else if (type === "comment.edited") replaceBody(data);
     else if (type === "comment.removed") removeComment(data, false);
     else if (type === "comment.hidden") removeComment(data, true);
-    else if (type === "reactions.changed") updateReactions(data);
-    else if (type === "votes.changed") {
-      var votes = document.querySelector("[data-vote-count]");
-      if (votes) votes.textContent = data.vote_count;
-    } else if (type === "idea.status_changed") {
+    else if (type === "idea.status_changed") {
       var status = document.querySelector("[data-idea-status]");
       if (status) status.textContent = data.status.replace(/_/g, " ");
     } else if (type === "thread.edited") {
@@ -148,6 +154,13 @@
     if (!detail.data) return;
     if (threadId && detail.stream === "thread:" + threadId) onThreadEvent(detail.type, detail.data);
     else if (detail.stream && detail.stream.indexOf("topic:") === 0) onTopicEvent(detail.type, detail.data);
+  });
+
+  document.addEventListener("live:snapshot", function (event) {
+    var detail = event.detail || {};
+    if (threadId && detail.stream === "thread:" + threadId && detail.type === "counts") {
+      applyCounts(detail.data || {});
+    }
   });
 
   openAtFirstUnread();

@@ -80,3 +80,20 @@ def test_thread_created_event_is_the_api_shape_plus_feed_keys(cast, api_as, post
     assert event.data["actor"] == {"username": "lee.leader", "name": "Lee Leader"}
     assert Event.objects.filter(stream=f"user:{cast['leader'].pk}", type="thread.created").exists()
     assert not Event.objects.filter(stream="org").exists()
+
+
+def test_counts_snapshot_covers_reacted_public_comments_only(cast, comment, post):
+    from discussions.services.moderation import moderate
+    from discussions.services.reactions import add_reaction
+    from discussions.streams import thread_counts
+
+    thread = post(cast["staff"], kind="idea")
+    shown, hidden = comment(cast["colleague"], thread), comment(cast["colleague"], thread)
+    for remark in (shown, hidden):
+        add_reaction(user=cast["leader"], target=remark, kind="curious")
+    moderate(moderator=cast["moderator"], action="hide", comment=hidden, reason="Off topic")
+    _, data = thread_counts(str(thread.pk))
+    assert data["comments"] == {str(shown.pk): {"curious": 1}}
+    assert data["vote_count"] == 0
+    moderate(moderator=cast["moderator"], action="hide", thread=thread, reason="Off topic")
+    assert thread_counts(str(thread.pk)) is None
