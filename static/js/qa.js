@@ -164,12 +164,16 @@
   function applyRanking(fresh) {
     if (!list || !lastRanking) { return; }
     var rows = lastRanking.questions;
-    rows.forEach(function (row) { if (!itemOf(row.id)) { addQuestion(row); } });
+    var ranked = document.body.hasAttribute("data-qa-session");
     rows.forEach(function (row) {
+      if (ranked && !itemOf(row.id)) { addQuestion(row); }
       var item = itemOf(row.id);
+      if (!item) { return; }
       item.dataset.votes = row.votes;
       setCount(item, row.votes);
     });
+    // Only a town hall's list is ranked by votes; the board may be sorted otherwise.
+    if (!ranked) { return; }
     var current = Array.prototype.map.call(list.querySelectorAll(".qa-item"), function (li) {
       return Number(li.dataset.questionId);
     });
