@@ -332,3 +332,28 @@ FEEDS_MAX_SOCKETS_PER_PERSON = env_int("FEEDS_MAX_SOCKETS_PER_PERSON", 20)
 FEEDS_MAX_FRAME_BYTES = env_int("FEEDS_MAX_FRAME_BYTES", 64 * 1024)
 FEEDS_RATE_PER_SECOND = env_int("FEEDS_RATE_PER_SECOND", 10)
 FEEDS_RATE_BURST = env_int("FEEDS_RATE_BURST", 40)
+
+# --- newsletters ---
+# The newsletter sender talks SMTP itself (one persistent connection per sender
+# thread); it uses the relay in NEWSLETTER_SMTP_HOST, else EMAIL_HOST, else files.
+_LOOP_SMTP_HOST = env_str("NEWSLETTER_SMTP_HOST", SMTP_HOST)
+NEWSLETTER_SMTP = (
+    {
+        "host": _LOOP_SMTP_HOST,
+        "port": env_int("NEWSLETTER_SMTP_PORT", env_int("EMAIL_PORT", 25)),
+        "username": env_str("NEWSLETTER_SMTP_USER", env_str("EMAIL_HOST_USER")) or None,
+        "password": env_str("NEWSLETTER_SMTP_PASSWORD", env_str("EMAIL_HOST_PASSWORD")) or None,
+        "use_tls": env_bool("NEWSLETTER_SMTP_TLS", env_bool("EMAIL_USE_TLS")),
+        "timeout": env_int("EMAIL_TIMEOUT", 30),
+    }
+    if _LOOP_SMTP_HOST
+    else None
+)
+NEWSLETTER_CONNECTIONS = env_int("NEWSLETTER_CONNECTIONS", 4)
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 200)
+NEWSLETTER_LEASE_SECONDS = env_int("NEWSLETTER_LEASE_SECONDS", 120)
+NEWSLETTER_RETRY_BASE_SECONDS = env_int("NEWSLETTER_RETRY_BASE_SECONDS", 30)
+NEWSLETTER_RETRY_MAX_SECONDS = env_int("NEWSLETTER_RETRY_MAX_SECONDS", 900)
+NEWSLETTER_MAX_ATTEMPTS = env_int("NEWSLETTER_MAX_ATTEMPTS", 10)
+# A slot missed by more than this is not sent automatically: editors decide.
+NEWSLETTER_LATE_MINUTES = env_int("NEWSLETTER_LATE_MINUTES", 30)
