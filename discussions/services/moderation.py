@@ -17,7 +17,7 @@ from discussions.models import (
 from discussions.services import live
 from discussions.services.comments import refresh_counts
 from discussions.services.common import clean_text
-from discussions.services.threads import announce
+from discussions.services.threads import announce_or_schedule
 from feeds.events import notify
 from intranet.domain import Conflict, DomainError, Forbidden
 from intranet.models import User
@@ -193,7 +193,7 @@ def _approve(*, thread: Thread) -> dict:
         raise Conflict("This thread is already approved.")
     thread.approved = True
     thread.save(update_fields=["approved"])
-    announce(thread)
+    announce_or_schedule(thread)
     if thread.author_id:
         notify(
             recipients=[thread.author_id],

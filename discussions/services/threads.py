@@ -121,13 +121,20 @@ def create_thread(
         status=IdeaStatus.NEW if kind == ThreadKind.IDEA else "",
     )
     follow(user=author, stream=thread.stream)
-    if thread.is_public:
-        announce(thread)
-    elif thread.approved:
-        from discussions.tasks import publish_due_threads
-
-        publish_due_threads.using(run_after=published_at).enqueue()
+    if thread.approved:
+        announce_or_schedule(thread)
     return thread
+
+
+def announce_or_schedule(thread: Thread) -> None:
+    """Announce a thread now, or have a worker do it at its publication time."""
+    if thread.is_published:
+        announce(thread)
+        return
+    from discussions.tasks import publish_due_threads  # tasks import this module
+
+    when = thread.published_at
+    transaction.on_commit(lambda: publish_due_threads.using(run_after=when).enqueue())
 
 
 def announce(thread: Thread) -> None:

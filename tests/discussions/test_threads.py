@@ -271,3 +271,15 @@ def test_topics_are_created_by_leaders_not_staff(cast, api_as):
     assert response.json()["owner"]["username"] == "lee.leader"
     again = api_as(cast["leader"]).post("/api/v1/topics/", {"title": "digital"}, format="json")
     assert again.status_code == 409
+
+
+def test_scheduling_enqueues_publication_at_its_time(
+    cast, post, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    later = timezone.now() + timedelta(hours=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(cast["communicator"], kind="announcement", published_at=later)
+    task = DBTaskResult.objects.get(task_path="discussions.tasks.publish_due_threads")
+    assert task.run_after == later
