@@ -92,7 +92,7 @@ class QASession(models.Model):
 
     @property
     def host_stream(self) -> str:
-        return f"qa-host:{self.pk}"
+        return f"qa_host:{self.pk}"
 
     def is_host(self, user: User) -> bool:
         return user.is_authenticated and self.hosts.filter(pk=user.pk).exists()

@@ -2,7 +2,7 @@
 
 - `qa:<session id>` / `qa:board`: the public list (published questions,
   answers, session state, now answering) and its ranking snapshots;
-- `qa-host:<session id>` / `qa-host:board`: the moderation queue, including
+- `qa_host:<session id>` / `qa_host:board`: the moderation queue, including
   held questions: hosts of that session and moderators only;
 - `question:<id>`: one question's page (edits, answer, follow-ups)."""
 
@@ -82,6 +82,6 @@ def register_all() -> None:
     from feeds import streams
 
     streams.register("qa", can_read_list, list_exists)
-    streams.register("qa-host", can_read_queue, list_exists)
+    streams.register("qa_host", can_read_queue, list_exists)
     streams.register("question", can_read_question, question_exists)
     streams.register_snapshot("qa", build_ranking)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("sessions/<int:pk>/host/", views.session_host, name="host"),
     path("sessions/<int:pk>/action/", views.session_action, name="session-action"),
     path("sessions/<int:pk>/present/", views.session_present, name="present"),
+    path("sessions/<int:pk>/export.csv", views.session_export, name="export"),
     path("moderation/", views.moderation_queue, name="moderation"),
 ]

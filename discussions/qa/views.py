@@ -1,6 +1,7 @@
 """Ask Leadership pages: the board, a question, the anonymous asker's private
 page, town halls (audience, host and presenter views) and moderation."""
 
+import csv
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from discussions.qa.forms import (
     SessionForm,
 )
 from discussions.qa.models import Board, QASession, Question, QuestionStatus, SessionState
-from discussions.qa.serializers import QuestionQueryIn
+from discussions.qa.serializers import QuestionOut, QuestionQueryIn
 from discussions.qa.services import answers, moderation, questions, sessions, votes
 from feeds.models import Follow
 from intranet.domain import DomainError
@@ -393,6 +394,49 @@ def session_action(request: HttpRequest, pk: int) -> HttpResponse:
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "Not a valid choice."))
     return redirect("qa:host", pk=session.pk)
+
+
+EXPORT_COLUMNS = [
+    "number",
+    "title",
+    "asked by",
+    "asked at",
+    "votes",
+    "status",
+    "answered",
+    "owner",
+    "due",
+]
+
+
+@login_required
+def session_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The town hall's questions as CSV for its hosts. An anonymous question
+    is exported as "Anonymous" with its hour, exactly as it is shown."""
+    session = _session_or_404(request, pk)
+    if not session.can_run(request.user):
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="town-hall-{session.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_COLUMNS)
+    rows = question_queryset(request.user).filter(session=session).order_by("-vote_count", "id")
+    for question in rows:
+        out = QuestionOut(question, context={"viewer": None}).data
+        writer.writerow(
+            [
+                question.pk,
+                question.title,
+                out["author"]["name"] if out["author"] else "Anonymous",
+                out["created_at"],
+                question.vote_count,
+                question.status,
+                "yes" if question.answered_at else "no",
+                question.owner.name if question.owner else "",
+                question.due_on or "",
+            ]
+        )
+    return response
 
 
 @login_required

@@ -271,7 +271,7 @@
     var stream = detail.stream || "";
     if (stream === listStream) {
       onListEvent(detail.type, detail.data || {});
-    } else if (/^qa-host:/.test(stream)) {
+    } else if (/^qa_host:/.test(stream)) {
       onQueueEvent(detail.type, detail.data || {});
     } else if (/^question:/.test(stream)) {
       onQuestionEvent(detail.type);

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from discussions.qa.models import RejectReason
+from discussions.qa.models import Question, RejectReason
 from discussions.qa.services import answers, moderation, questions, votes
 from feeds.models import Event, Follow, Notification
 from intranet.models import User
@@ -307,3 +307,35 @@ def test_the_private_page_is_not_cached_and_never_sent_as_a_referer(ask):
     response = Client().get(f"/ask/mine/{token}/")
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_the_hosts_export_keeps_anonymous_questions_anonymous(ask, cast, town_hall):
+    asker = cast["staff"]
+    ask(asker, anonymous=True, session=town_hall, title="Anonymous in the export")
+    ask(cast["colleague"], session=town_hall, title="Named in the export")
+    client = Client()
+    client.force_login(cast["leader"])
+    csv_text = client.get(f"/ask/sessions/{town_hall.pk}/export.csv").content.decode()
+    assert "Anonymous in the export" in csv_text and "Casey Colleague" in csv_text
+    assert_no_trace(csv_text, asker)
+    anonymous_row = next(line for line in csv_text.splitlines() if "Anonymous in" in line)
+    assert ":00:00" in anonymous_row
+    outsider = Client()
+    outsider.force_login(cast["outsider"])
+    assert outsider.get(f"/ask/sessions/{town_hall.pk}/export.csv").status_code == 404
+
+
+def test_anonymous_questions_carry_no_stable_pseudonym(ask, cast, api_as):
+    """Two anonymous questions by the same person look exactly like two by
+    different people: nothing but the question itself differs."""
+    same_a, _ = ask(cast["staff"], anonymous=True, title="One")
+    same_b, _ = ask(cast["staff"], anonymous=True, title="Two")
+    other, _ = ask(cast["colleague"], anonymous=True, title="Three")
+    client = api_as(cast["admin"])
+
+    def shape(question):
+        body = client.get(f"/api/v1/questions/{question.pk}/").json()
+        return {k: v for k, v in body.items() if k not in {"id", "title", "url", "created_at"}}
+
+    assert shape(same_a) == shape(same_b) == shape(other)
+    assert len(set(Question.objects.values_list("asker_key_hash", flat=True))) == 3

@@ -20,7 +20,7 @@ def test_board_wide_pre_moderation_holds_questions_until_approved(ask, cast, api
     queue = api_as(cast["moderator"]).get("/api/v1/questions/?status=pending").json()
     assert [q["id"] for q in queue["results"]] == [question.pk]
     assert not Event.objects.filter(stream="qa:board").exists()
-    assert Event.objects.filter(stream="qa-host:board", type="question.pending").exists()
+    assert Event.objects.filter(stream="qa_host:board", type="question.pending").exists()
     response = api_as(cast["moderator"]).post(
         f"/api/v1/questions/{question.pk}/moderate/", {"action": "approve"}, format="json"
     )

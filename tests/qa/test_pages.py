@@ -72,7 +72,7 @@ def test_town_hall_pages_for_audience_host_and_presenter(ask, cast, town_hall):
     present = host.get(f"/ask/sessions/{town_hall.pk}/present/").content.decode()
     assert question.title in present
     host_page = host.get(f"/ask/sessions/{town_hall.pk}/host/").content.decode()
-    assert f"qa-host:{town_hall.pk}" in host_page
+    assert f"qa_host:{town_hall.pk}" in host_page
     assert client_for(cast["staff"]).get(f"/ask/sessions/{town_hall.pk}/host/").status_code == 404
 
 

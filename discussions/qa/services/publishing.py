@@ -11,7 +11,7 @@ def question_payload(question: Question) -> dict:
 
 
 def host_stream_of(question: Question) -> str:
-    return f"qa-host:{question.session_id}" if question.session_id else "qa-host:board"
+    return f"qa_host:{question.session_id}" if question.session_id else "qa_host:board"
 
 
 def to_list(question: Question, type: str) -> None:
