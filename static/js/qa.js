@@ -280,7 +280,15 @@
 
   document.addEventListener("live:snapshot", function (event) {
     var detail = event.detail || {};
-    if (detail.stream !== listStream || detail.type !== "ranking") { return; }
+    if (detail.stream !== listStream) { return; }
+    if (detail.type === "presence") {
+      var viewers = (detail.data || {}).viewers;
+      document.querySelectorAll("[data-qa-viewers]").forEach(function (el) {
+        el.textContent = typeof viewers === "number" ? "· " + viewers + " watching" : "";
+      });
+      return;
+    }
+    if (detail.type !== "ranking") { return; }
     lastRanking = detail.data;
     applyRanking(true);
     if (detail.data.now_answering !== undefined && detail.data.now_answering !== null) {

@@ -32,6 +32,7 @@ def test_town_hall_is_live_across_browsers(new_page):
     audience = new_page(cast["colleague"])
     audience.goto(url)
     expect(titles(audience)).to_have_text(["First question", "Second question"])
+    expect(audience.locator("[data-qa-viewers]")).to_have_text("· 1 watching")
 
     calm = audience.evaluate(
         """() => [
