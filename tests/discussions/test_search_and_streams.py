@@ -97,3 +97,11 @@ def test_counts_snapshot_covers_reacted_public_comments_only(cast, comment, post
     assert data["vote_count"] == 0
     moderate(moderator=cast["moderator"], action="hide", thread=thread, reason="Off topic")
     assert thread_counts(str(thread.pk)) is None
+
+
+@pytest.mark.parametrize("query", ["foo & bar", "'", "!(", '"unclosed', "a:*", "<script>"])
+def test_odd_search_queries_are_answered_not_500(cast, api_as, post, query):
+    post(cast["staff"], body="foo bar")
+    response = api_as(cast["staff"]).get("/api/v1/search/", {"q": query})
+    assert response.status_code == 200
+    assert all("<script>" not in r["snippet_html"] for r in response.json())
