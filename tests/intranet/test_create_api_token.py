@@ -1,0 +1,57 @@
+"""manage.py create_api_token USERNAME [--name NAME]"""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from intranet.models import ApiToken, hash_token
+
+
+def create(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_token", *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+def test_the_printed_key_signs_in_to_the_api_and_only_its_hash_is_stored(cast: dict, api) -> None:
+    key, note = create("sam.staff", "--name", "rota export")
+
+    token = ApiToken.objects.get(user=cast["staff"])
+    assert token.name == "rota export"
+    assert token.key_hash == hash_token(key) != key
+    assert key not in note and token.prefix in note
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json()["username"] == "sam.staff"
+
+
+def test_each_call_makes_a_new_key(cast: dict) -> None:
+    first, _ = create("sam.staff")
+    second, _ = create("sam.staff")
+
+    assert first != second
+    assert ApiToken.objects.filter(user=cast["staff"]).count() == 2
+
+
+def test_an_unknown_person_is_refused(cast: dict) -> None:
+    with pytest.raises(CommandError, match="No person with the username 'nobody'"):
+        create("nobody")
+    assert not ApiToken.objects.exists()
+
+
+def test_a_deactivated_person_is_refused(cast: dict) -> None:
+    cast["outsider"].is_active = False
+    cast["outsider"].save(update_fields=["is_active"])
+
+    with pytest.raises(CommandError, match="deactivated"):
+        create("olly.outsider")
+    assert not ApiToken.objects.exists()
+
+
+def test_a_bad_token_name_is_refused(cast: dict) -> None:
+    with pytest.raises(CommandError, match="Name too long"):
+        create("sam.staff", "--name", "x" * 101)
+    with pytest.raises(CommandError, match="Give the token a name"):
+        create("sam.staff", "--name", "  ")
