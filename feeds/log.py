@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 
-from feeds.models import Event
+from feeds.models import Event, PruneMark
+
+PRUNE_MARK = "events"
 
 REPLAY_LIMIT = 1000
 
@@ -27,21 +28,20 @@ def retention_cutoff() -> timezone.datetime:
     return timezone.now() - timedelta(days=settings.EVENT_RETENTION_DAYS)
 
 
-def last_id(stream: str) -> int:
-    return Event.objects.filter(stream=stream).aggregate(last=Max("id"))["last"] or 0
+def newest_id() -> int:
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def replay(stream: str, since: int | None, *, limit: int = REPLAY_LIMIT) -> Replay:
-    latest = last_id(stream)
+    """`last_id` is the log's position, not the stream's last event: a reader
+    of a quiet stream still moves forward and resumes inside the kept log."""
+    newest = newest_id()
     if since is None:
-        return Replay([], latest, resync=False)
-    oldest = Event.objects.order_by("id").values_list("id", flat=True).first()
-    newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    # Ids between `since` and the oldest kept event may have been pruned.
-    pruned = since < (oldest or newest + 1) - 1
-    if since > newest or pruned:
-        return Replay([], latest, resync=True)
+        return Replay([], newest, resync=False)
+    pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
+    if since > newest or since < (pruned.first() or 0):
+        return Replay([], newest, resync=True)
     events = list(Event.objects.filter(stream=stream, id__gt=since).order_by("id")[: limit + 1])
     if len(events) > limit:
-        return Replay([], latest, resync=True)
-    return Replay(events, max(latest, since), resync=False)
+        return Replay([], newest, resync=True)
+    return Replay(events, max([newest, since, *(e.pk for e in events)]), resync=False)

@@ -126,3 +126,14 @@ class SnapshotVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream} v{self.version}"
+
+
+class PruneMark(models.Model):
+    """The highest event id the retention prune has deleted: a reader resuming
+    from below it may have missed pruned events and must resync."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    pruned_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} pruned through #{self.pruned_through}"

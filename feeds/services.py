@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feeds import events
+from feeds.log import PRUNE_MARK
 from feeds.models import (
     Delivery,
     Event,
@@ -14,6 +15,7 @@ from feeds.models import (
     Notification,
     NotificationKind,
     NotificationPreference,
+    PruneMark,
 )
 from feeds.streams import personal_stream
 from intranet.domain import DomainError
@@ -80,4 +82,9 @@ def prune_events(*, before: datetime) -> int:
         )
         if not batch:
             return deleted
-        deleted += Event.objects.filter(pk__in=batch).delete()[0]
+        with transaction.atomic():
+            deleted += Event.objects.filter(pk__in=batch).delete()[0]
+            mark, _ = PruneMark.objects.select_for_update().get_or_create(name=PRUNE_MARK)
+            if batch[-1] > mark.pruned_through:
+                mark.pruned_through = batch[-1]
+                mark.save(update_fields=["pruned_through"])
