@@ -72,7 +72,9 @@ def thread_event(
     if activity and thread.author_id and thread.kind != "article":
         record(stream=f"user:{thread.author_id}", type=type, data=data)
     if type == "thread.created" and thread.important and thread.important_until:
-        record(stream="org", type=type, data={**data, "pinned_until": thread.important_until})
+        # A notice that expires sooner stops being pinned when it expires.
+        until = min(filter(None, [thread.important_until, thread.expires_at]))
+        record(stream="org", type=type, data={**data, "pinned_until": until})
 
 
 def comment_event(comment: Comment, type: str, *, activity: bool = False) -> None:

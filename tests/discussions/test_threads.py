@@ -186,6 +186,13 @@ def test_important_announcement_is_pinned_on_the_org_stream_until_its_end(cast, 
     assert event.data["pinned_until"]
 
 
+def test_important_notice_that_expires_sooner_is_pinned_until_it_expires(cast, post):
+    expires = timezone.now() + timedelta(days=1)
+    post(cast["communicator"], kind="announcement", important=True, expires_at=expires)
+    event = Event.objects.get(stream="org")
+    assert abs(event.pinned_until - expires) < timedelta(milliseconds=1)
+
+
 def test_only_announcements_can_be_important(cast, api_as, topic):
     response = api_as(cast["leader"]).post(
         "/api/v1/threads/",
