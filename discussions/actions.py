@@ -21,7 +21,7 @@ from discussions.forms import (
     ThreadEditForm,
     ThreadForm,
 )
-from discussions.models import Reaction, Topic
+from discussions.models import Comment, Thread, Topic
 from discussions.services import comments, following, ideas, moderation, reactions, threads
 from discussions.views import visible_comment, visible_thread
 from intranet.domain import DomainError
@@ -135,28 +135,24 @@ def remove_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(comment.get_absolute_url())
 
 
-def _toggle_reaction(request: HttpRequest, target: object, where: dict) -> None:
+def _toggle_reaction(request: HttpRequest, target: Thread | Comment) -> None:
     form = ReactionForm(request.POST)
     if not form.is_valid():
         raise DomainError(form_errors(form))
-    kind = form.cleaned_data["kind"]
-    if Reaction.objects.filter(user=request.user, kind=kind, **where).exists():
-        reactions.remove_reaction(user=request.user, target=target, kind=kind)
-    else:
-        reactions.add_reaction(user=request.user, target=target, kind=kind)
+    reactions.toggle_reaction(user=request.user, target=target, kind=form.cleaned_data["kind"])
 
 
 @action
 def react_thread(request: HttpRequest, pk: int) -> HttpResponse:
     thread = visible_thread(request, pk)
-    _toggle_reaction(request, thread, {"thread": thread})
+    _toggle_reaction(request, thread)
     return back(request, thread.get_absolute_url())
 
 
 @action
 def react_comment(request: HttpRequest, pk: int) -> HttpResponse:
     comment = visible_comment(request, pk)
-    _toggle_reaction(request, comment, {"comment": comment})
+    _toggle_reaction(request, comment)
     return back(request, comment.get_absolute_url())
 
 

@@ -67,3 +67,14 @@ def remove_reaction(*, user: User, target: Thread | Comment, kind: str) -> dict[
     counts = _recount(target)
     _changed(target)
     return counts
+
+
+def toggle_reaction(*, user: User, target: Thread | Comment, kind: str) -> bool:
+    """The page's button: add the reaction, or take it back; True if now on."""
+    _check_kind(kind)
+    _, where = _target(target)
+    if Reaction.objects.filter(user=user, kind=kind, **where).exists():
+        remove_reaction(user=user, target=target, kind=kind)
+        return False
+    add_reaction(user=user, target=target, kind=kind)
+    return True
