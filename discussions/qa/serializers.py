@@ -169,6 +169,13 @@ class QuestionEditIn(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX, required=False)
     body = serializers.CharField(max_length=BODY_MAX, allow_blank=True, required=False)
 
+    def validate(self, data: dict) -> dict:
+        if isinstance(self.initial_data, dict) and "anonymous" in self.initial_data:
+            raise serializers.ValidationError(
+                {"anonymous": ["Anonymity is set when asking and cannot be changed."]}
+            )
+        return data
+
 
 class QuestionQueryIn(serializers.Serializer):
     sort = serializers.ChoiceField(

@@ -264,25 +264,28 @@ def mine(request: HttpRequest, token: str) -> HttpResponse:
     if question is None:
         raise Http404
     final = question.final()
+    error, status = "", 200
     if request.method == "POST":
+        follow_up = request.POST.get("action") == "follow_up"
+        form = CommentForm(request.POST) if follow_up else EditQuestionForm(request.POST)
         try:
-            if request.POST.get("action") == "follow_up":
-                form = CommentForm(request.POST)
-                if form.is_valid():
-                    answers.follow_up_as_asker(token=token, **form.cleaned_data)
+            if not form.is_valid():
+                raise DomainError("Check the form: " + " ".join(_messages(form)))
+            if follow_up:
+                answers.follow_up_as_asker(token=token, **form.cleaned_data)
             else:
-                edit = EditQuestionForm(request.POST)
-                if edit.is_valid():
-                    questions.edit_as_asker(token=token, **edit.cleaned_data)
+                questions.edit_as_asker(token=token, **form.cleaned_data)
+            return redirect(request.path)
         except DomainError as exc:
-            return render(
-                request, "qa/mine.html", _mine_context(question, final, exc.message), status=400
-            )
-        return redirect(request.path)
-    response = render(request, "qa/mine.html", _mine_context(question, final, ""))
+            error, status = exc.message, 400
+    response = render(request, "qa/mine.html", _mine_context(question, final, error), status=status)
     # The link is the key: never send it onwards as a Referer.
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _messages(form: Any) -> list[str]:
+    return [str(message) for errors in form.errors.values() for message in errors]
 
 
 def _mine_context(question: Question, final: Question, error: str) -> dict:

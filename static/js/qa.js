@@ -205,9 +205,15 @@
 
   var STATES = { draft: "Draft", open: "Open for questions", live: "Live", closed: "Closed" };
 
+  function announce(text) {
+    var region = document.querySelector("[data-qa-announce]");
+    if (region) { region.textContent = text; }
+  }
+
   function onListEvent(type, data) {
     if (type === "question.created") {
       addQuestion(data);
+      announce("New question: " + data.title);
     } else if (type === "question.removed") {
       var gone = itemOf(data.id);
       if (gone) { gone.remove(); }

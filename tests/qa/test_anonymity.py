@@ -211,9 +211,15 @@ def test_times_of_anonymous_questions_and_their_edits_are_kept_to_the_hour(ask, 
 def test_anonymity_survives_edit_moderation_merge_and_answer(ask, cast, api_as):
     question, _ = ask(anonymous=True)
     named, _ = ask(cast["colleague"], title="Same question, named")
-    api_as(cast["staff"]).patch(
+    switched = api_as(cast["staff"]).patch(
         f"/api/v1/questions/{question.pk}/", {"anonymous": False}, format="json"
     )
+    assert switched.status_code == 400
+    own, _ = ask(cast["colleague"], title="Named stays named")
+    response = api_as(cast["colleague"]).patch(
+        f"/api/v1/questions/{own.pk}/", {"anonymous": True}, format="json"
+    )
+    assert "anonymous" in response.json()["error"]["fields"]
     moderation.moderator_edit(moderator=cast["moderator"], question=question, title="Edited")
     moderation.merge(moderator=cast["moderator"], source=named, target=question)
     answers.answer_question(leader=cast["leader"], question=question, body="Answer")
@@ -339,3 +345,12 @@ def test_anonymous_questions_carry_no_stable_pseudonym(ask, cast, api_as):
 
     assert shape(same_a) == shape(same_b) == shape(other)
     assert len(set(Question.objects.values_list("asker_key_hash", flat=True))) == 3
+
+
+def test_a_bad_edit_through_the_private_link_is_a_400_with_the_reason(ask):
+    question, token = ask(anonymous=True)
+    response = Client().post(f"/ask/mine/{token}/", {"action": "edit", "title": ""})
+    assert response.status_code == 400
+    assert "required" in response.content.decode()
+    question.refresh_from_db()
+    assert question.title

@@ -1,5 +1,7 @@
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from discussions.qa.models import Board, Question, QuestionStatus, SessionState
 from discussions.qa.services import answers, sessions
@@ -122,3 +124,25 @@ def test_answered_question_shows_edit_marker(ask, cast):
     answers.edit_answer(leader=cast["leader"], answer=answer, body="Two")
     page = client_for(cast["staff"]).get(f"/ask/questions/{question.pk}/").content.decode()
     assert "Edited" in page and "Two" in page
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_question_and_host_pages_cost_the_same_queries_with_more_data(ask, cast, town_hall):
+    question, _ = ask(session=town_hall)
+    answers.answer_question(leader=cast["leader"], question=question, body="A")
+    host = client_for(cast["leader"])
+    reader = client_for(cast["colleague"])
+    question_url = f"/ask/questions/{question.pk}/"
+    host_url = f"/ask/sessions/{town_hall.pk}/host/"
+    queries_for(reader, question_url)
+    queries_for(host, host_url)
+    before = (queries_for(reader, question_url), queries_for(host, host_url))
+    for n in range(6):
+        answers.comment_on_answer(author=cast["colleague"], question=question, body=f"C{n}")
+        ask(cast["colleague"], title=f"More {n}", session=town_hall, addressed_to=["lee.leader"])
+    assert (queries_for(reader, question_url), queries_for(host, host_url)) == before
