@@ -21,6 +21,8 @@ def _check_idea(thread: Thread) -> None:
 
 
 def _counted(thread: Thread) -> int:
+    # Lock the row first: two votes at once must not write a stale count.
+    list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk"))
     thread.vote_count = thread.votes.count()
     thread.save(update_fields=["vote_count"])
     live.counts_changed(thread)

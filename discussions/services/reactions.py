@@ -26,6 +26,8 @@ def _target(target: Thread | Comment) -> tuple[Thread, dict]:
 
 
 def _recount(target: Thread | Comment) -> dict[str, int]:
+    # Lock the row first: two people reacting at once must not write stale counts.
+    list(type(target).objects.select_for_update().filter(pk=target.pk).values_list("pk"))
     _, where = _target(target)
     rows = Reaction.objects.filter(**where).values("kind").annotate(n=Count("id"))
     counts = {row["kind"]: row["n"] for row in rows}
