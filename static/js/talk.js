@@ -129,6 +129,14 @@
     else if (type === "idea.status_changed") {
       var status = document.querySelector("[data-idea-status]");
       if (status) status.textContent = data.status.replace(/_/g, " ");
+    } else if (type === "thread.hidden") {
+      var article = document.querySelector(".thread");
+      if (article && !article.querySelector("[data-hidden-notice]")) {
+        var notice = el("p", "notice", "A moderator has hidden this post.");
+        notice.setAttribute("data-hidden-notice", "");
+        notice.setAttribute("role", "status");
+        article.insertBefore(notice, article.firstChild);
+      }
     } else if (type === "thread.edited") {
       var bodyNode = document.querySelector(".thread-body");
       if (bodyNode) bodyNode.innerHTML = data.body_html;
