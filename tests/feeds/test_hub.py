@@ -1,0 +1,76 @@
+"""The hub's log tail: late commits (a lower id committing after a higher
+one was seen) are still delivered, and nothing is delivered twice."""
+
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import connection, transaction
+
+from feeds import events
+from feeds.hub import Hub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.got: list[int] = []
+
+    def push_event(self, stream: str, event_id: int, frame: str) -> bool:
+        self.got.append(event_id)
+        return True
+
+
+def tail(hub: Hub) -> None:
+    async def once() -> None:
+        await hub.tail_once()
+
+    async_to_sync(once)()
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
+def test_an_id_that_commits_after_a_higher_one_is_still_delivered_once():
+    hub = Hub()
+    socket = FakeSocket()
+    hub.streams["org"] = {socket}  # type: ignore[arg-type]
+    inserted, release = threading.Event(), threading.Event()
+    slow: dict = {}
+
+    def slow_writer() -> None:
+        with transaction.atomic():
+            slow["id"] = events.record(stream="org", type="a.created", data={}).pk
+            inserted.set()
+            release.wait(5)
+        connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    inserted.wait(5)
+    fast = events.record(stream="org", type="a.created", data={}).pk
+    tail(hub)
+    assert socket.got == [fast] and slow["id"] in hub.gaps
+
+    release.set()
+    writer.join()
+    tail(hub)
+    tail(hub)
+    assert socket.got == [fast, slow["id"]]
+    assert not hub.gaps
+
+
+def test_events_seen_by_the_doorbell_are_not_sent_again_by_the_tail():
+    hub = Hub()
+    socket = FakeSocket()
+    hub.streams["org"] = {socket}  # type: ignore[arg-type]
+    first = events.record(stream="org", type="a.created", data={"n": 1})
+    second = events.record(stream="org", type="a.created", data={"n": 2})
+
+    async def doorbell_then_tail() -> None:
+        await hub.deliver([(second.pk, "org", second.type, second.data)])
+        await hub.tail_once()
+
+    async_to_sync(doorbell_then_tail)()
+
+    assert socket.got == [second.pk, first.pk]
