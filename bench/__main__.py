@@ -6,11 +6,15 @@ default) and rewrite bench/RESULTS.md and bench/results/<scenario>.json.
     python -m bench pages --full         # the issue's full data sizes"""
 
 import argparse
+import shutil
 import sys
 import time
+from pathlib import Path
 
 from bench import data
-from bench.common import Config, raise_open_files
+from bench.common import BENCH, Config, raise_open_files
+
+BIN = str(Path(sys.executable).parent)
 
 SCENARIOS = ["fanout", "votes", "reconnect", "pages", "newsletter"]
 
@@ -20,6 +24,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], default=[])
     parser.add_argument("--n", type=int, action="append", help="clients/recipients (repeatable)")
     parser.add_argument("--servers", default="uvicorn,daphne", help="ASGI servers, comma-separated")
+    parser.add_argument(
+        "--targets", default="bare,product,textbook", help="fanout: which targets, comma-separated"
+    )
     parser.add_argument("--full", action="store_true", help="the issue's full data sizes")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks it all runs")
     parser.add_argument("--fresh", action="store_true", help="recreate the bench database")
@@ -27,10 +34,29 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def install_requirements() -> None:
+    """The benchmark's own tools (bench/requirements.txt), with pip, when missing."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("psycopg_pool") and shutil.which("py-spy", path=BIN):
+        return
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "-r", str(BENCH / "requirements.txt")],
+        check=True,
+    )
+
+
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    install_requirements()
     scenarios = args.scenarios or SCENARIOS
-    cfg = Config(full=args.full, smoke=args.smoke, write_results=not args.no_write)
+    cfg = Config(
+        full=args.full,
+        smoke=args.smoke,
+        write_results=not args.no_write,
+        targets=[t for t in args.targets.split(",") if t],
+    )
     limit = raise_open_files()
     print(f"open files limit: {limit}", flush=True)
     data.create_database(cfg, fresh=args.fresh or not args.scenarios)

@@ -47,6 +47,7 @@ class Config:
     full: bool = False
     smoke: bool = False
     write_results: bool = True
+    targets: list[str] = field(default_factory=lambda: ["bare", "product", "textbook"])
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of every process the benchmark starts (and of itself)."""
@@ -59,7 +60,9 @@ class Config:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             API_RATE_USER="100000000/minute",
             API_RATE_ANON="100000000/minute",
-            DB_CONN_MAX_AGE="60",
+            # The product default. Under ASGI a persistent connection belongs to one
+            # request's context and is never reused: 60 s exhausted PostgreSQL's 100.
+            DB_CONN_MAX_AGE="0",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),
@@ -261,8 +264,10 @@ def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: flo
 
 
 @contextmanager
-def running(cfg: Config, kind: str, app: str, name: str, **env: str) -> Iterator[Server]:
-    server = start_server(cfg, kind, app, name, **env)
+def running(
+    cfg: Config, kind: str, app: str, name: str, port: int | None = None, **env: str
+) -> Iterator[Server]:
+    server = start_server(cfg, kind, app, name, port, **env)
     try:
         yield server
     finally:

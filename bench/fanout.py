@@ -267,10 +267,14 @@ def run(cfg: Config, sizes: list[int] | None = None, servers: list[str] | None =
     data.close_connections()
     runs: list[dict[str, Any]] = []
     for n in sizes:
-        runs.append({"target": "bare", "server": "websockets", **run_bare(cfg, n)})
+        if "bare" in cfg.targets:
+            runs.append({"target": "bare", "server": "websockets", **run_bare(cfg, n)})
         for kind in servers:
-            runs.append({"target": "product", "server": kind, **run_product(cfg, kind, n, people)})
-            if n <= 5000 or cfg.full:
+            if "product" in cfg.targets:
+                runs.append(
+                    {"target": "product", "server": kind, **run_product(cfg, kind, n, people)}
+                )
+            if "textbook" in cfg.targets and (n <= 5000 or cfg.full):
                 runs.append({"target": "textbook", "server": kind, **run_textbook(cfg, kind, n)})
     result = {"runs": runs}
     write_result(cfg, "fanout", result)

@@ -23,11 +23,26 @@ import time
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.typing import Origin
 from websockets.uri import parse_uri
+
+
+def vote_counts(data: Any) -> dict[int, int]:
+    """{question id: votes} from a ranking snapshot, whatever its nesting."""
+    found: dict[int, int] = {}
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            votes = item.get("votes", item.get("vote_count"))
+            if isinstance(item.get("id"), int) and isinstance(votes, int):
+                found[item["id"]] = votes
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def emit(obj: dict) -> None:
@@ -58,6 +73,8 @@ class Swarm:
         self.connect_slots = asyncio.Semaphore(config.get("concurrency", 100))
         self.closing = False
         self.failed = 0
+        # Only snapshots of this type count towards a viewer's rate (not presence).
+        self.snapshot_marker = f'"type":"{config.get("snapshot_type", "ranking")}"'.encode()
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -90,7 +107,6 @@ class Swarm:
             emit({"done": event_id, "first": entry[1], "last": now, "count": entry[0]})
 
     def stats(self) -> dict:
-        snaps = [c.snapshot_times for c in self.clients]
         return {
             "clients": len(self.clients),
             "subscribed": self.subscribed,
@@ -101,10 +117,19 @@ class Swarm:
             "connects": self.connects,
             "connect_failures": self.connect_failures,
             "snapshot_types": self.snapshot_types,
-            "snapshots": snaps if self.config.get("report_snapshots") else None,
-            "samples": [self.clients[i].samples for i in sorted(self.sample)],
             "caught_up": [c.caught_up_at for c in self.clients],
         }
+
+    def snapshot_rates(self, start: float, end: float) -> list[list[float]]:
+        """Per client: snapshots received in [start, end] and the longest
+        wait without one (from start, between them, until end)."""
+        rows = []
+        for client in self.clients:
+            times = [t for t in client.snapshot_times if start <= t <= end]
+            edges = [start, *times, end]
+            gap = max(b - a for a, b in zip(edges, edges[1:], strict=False))
+            rows.append([len(times), round(gap, 4)])
+        return rows
 
     def check(self, ids: list[int]) -> dict:
         """Lost and duplicated deliveries of the given event ids, per client."""
@@ -212,12 +237,13 @@ class Client(asyncio.Protocol):
     def on_text(self, data: bytes, now: float) -> None:
         head = data[:40]
         if b'"snapshot"' in head:
-            self.snapshot_times.append(now)
+            if self.swarm.snapshot_marker in data[:120]:
+                self.snapshot_times.append(now)
             if self.sampled:
                 message = json.loads(data)
                 kind = message.get("type", "")
                 self.swarm.snapshot_types[kind] = self.swarm.snapshot_types.get(kind, 0) + 1
-                self.samples.append([now, kind, message.get("data")])
+                self.samples.append([now, kind, vote_counts(message.get("data"))])
             return
         message = json.loads(data)
         op = message.get("op")
@@ -238,7 +264,7 @@ class Client(asyncio.Protocol):
         elif op == "snapshot":
             self.snapshot_times.append(now)
         elif op == "error":
-            self.swarm.on_refused(self, f"error {message.get('code')}")
+            self.swarm.on_refused(self, f"error {message.get('code')}: {message.get('message')}")
         elif op == "resync":
             self.swarm.error("resync")
 
@@ -266,6 +292,11 @@ async def command_loop(swarm: Swarm) -> None:
         verb, _, arg = line.partition(" ")
         if verb == "stats":
             emit({"stats": swarm.stats()})
+        elif verb == "snaprates":
+            start, end = (float(x) for x in arg.split())
+            emit({"snaprates": swarm.snapshot_rates(start, end)})
+        elif verb == "samples":
+            emit({"samples": [swarm.clients[i].samples for i in sorted(swarm.sample)]})
         elif verb == "check":
             emit({"check": swarm.check(json.loads(arg))})
         elif verb == "target":
