@@ -332,6 +332,8 @@ FEEDS_MAX_SOCKETS_PER_PERSON = env_int("FEEDS_MAX_SOCKETS_PER_PERSON", 20)
 FEEDS_MAX_FRAME_BYTES = env_int("FEEDS_MAX_FRAME_BYTES", 64 * 1024)
 FEEDS_RATE_PER_SECOND = env_int("FEEDS_RATE_PER_SECOND", 10)
 FEEDS_RATE_BURST = env_int("FEEDS_RATE_BURST", 40)
+FEEDS_MAX_SUBSCRIPTIONS = env_int("FEEDS_MAX_SUBSCRIPTIONS", 100)
+FEEDS_OUTBOX_SIZE = env_int("FEEDS_OUTBOX_SIZE", 2000)
 
 # --- newsletters ---
 # The newsletter sender talks SMTP itself (one persistent connection per sender
