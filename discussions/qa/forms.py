@@ -109,5 +109,12 @@ class SessionForm(forms.Form):
     )
     premoderated = forms.BooleanField(required=False, label="Hold questions until approved")
 
+    def clean(self) -> dict:
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", "Questions must close after they open.")
+        return data
+
     def clean_hosts(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["hosts"].split(",") if name.strip()]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/host/", views.session_host, name="host"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session-edit"),
     path("sessions/<int:pk>/action/", views.session_action, name="session-action"),
     path("sessions/<int:pk>/present/", views.session_present, name="present"),
     path("sessions/<int:pk>/export.csv", views.session_export, name="export"),

@@ -101,6 +101,9 @@ def index(request: HttpRequest) -> HttpResponse:
                 state=SessionState.DRAFT
             )[:10],
             "leaders": form.fields["addressed_to"].queryset,
+            "owed": question_queryset(request.user).filter(
+                owner=request.user, answered_at__isnull=True, status=QuestionStatus.PUBLISHED
+            ),
         },
     )
 
@@ -370,8 +373,35 @@ def session_host(request: HttpRequest, pk: int) -> HttpResponse:
             "questions": _session_questions(request, session)[:100],
             "reject_form": RejectForm(),
             "states": sessions.TRANSITIONS[SessionState(session.state)],
+            "edit_form": SessionForm(
+                initial={
+                    "title": session.title,
+                    "description": session.description,
+                    "hosts": ", ".join(host.username for host in session.hosts.all()),
+                    "starts_at": session.starts_at,
+                    "opens_at": session.opens_at,
+                    "closes_at": session.closes_at,
+                    "premoderated": session.premoderated,
+                }
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_or_404(request, pk)
+    form = SessionForm(request.POST)
+    if form.is_valid():
+        try:
+            sessions.update_session(actor=request.user, session=session, **form.cleaned_data)
+            messages.success(request, "Town hall saved.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Check the town hall form: " + " ".join(_messages(form)))
+    return redirect("qa:host", pk=session.pk)
 
 
 @login_required

@@ -146,3 +146,29 @@ def test_question_and_host_pages_cost_the_same_queries_with_more_data(ask, cast,
         answers.comment_on_answer(author=cast["colleague"], question=question, body=f"C{n}")
         ask(cast["colleague"], title=f"More {n}", session=town_hall, addressed_to=["lee.leader"])
     assert (queries_for(reader, question_url), queries_for(host, host_url)) == before
+
+
+def test_hosts_edit_the_window_and_others_cannot(cast, town_hall):
+    form = {
+        "title": "Renamed town hall",
+        "hosts": "mo.moderator",
+        "opens_at": "2026-01-01T09:00",
+        "closes_at": "2026-01-01T08:00",
+    }
+    host = client_for(cast["leader"])
+    host.post(f"/ask/sessions/{town_hall.pk}/edit/", form)
+    town_hall.refresh_from_db()
+    assert town_hall.title == "Spring town hall"
+    form["closes_at"] = "2026-01-02T09:00"
+    host.post(f"/ask/sessions/{town_hall.pk}/edit/", form)
+    client_for(cast["staff"]).post(f"/ask/sessions/{town_hall.pk}/edit/", {"title": "Mine"})
+    town_hall.refresh_from_db()
+    assert town_hall.title == "Renamed town hall" and town_hall.closes_at is not None
+
+
+def test_an_owner_sees_the_written_answers_they_owe(ask, cast, town_hall):
+    ask(title="Owed question", session=town_hall)
+    sessions.change_state(actor=cast["leader"], session=town_hall, state=SessionState.CLOSED)
+    page = client_for(cast["leader"]).get("/ask/").content.decode()
+    assert "Written answers you owe" in page and "Owed question" in page
+    assert "Written answers you owe" not in client_for(cast["staff"]).get("/ask/").content.decode()

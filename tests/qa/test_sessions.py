@@ -128,3 +128,17 @@ def test_the_ranking_snapshot_lists_counts_only_best_first(ask, cast, town_hall)
     assert set(data["questions"][0]) == {"id", "title", "votes", "answered", "answered_live"}
     assert qa_streams.build_ranking("board")[1]["questions"] == []
     assert streams.snapshot_builder(f"qa:{town_hall.pk}") is qa_streams.build_ranking
+
+
+def test_the_window_must_close_after_it_opens(cast, api_as, town_hall):
+    url = f"/api/v1/qa-sessions/{town_hall.pk}/"
+    client = api_as(cast["leader"])
+    bad = {"opens_at": "2026-01-02T09:00:00Z", "closes_at": "2026-01-01T09:00:00Z"}
+    assert client.patch(url, bad, format="json").status_code == 400
+    assert (
+        client.patch(url, {"closes_at": "2020-01-01T00:00:00Z"}, format="json").status_code == 200
+    )
+    later = client.patch(url, {"opens_at": "2021-01-01T00:00:00Z"}, format="json")
+    assert later.status_code == 400 and "closes_at" in later.json()["error"]["fields"]
+    assert client.patch(url, {"title": ""}, format="json").status_code == 400
+    assert api_as(cast["staff"]).patch(url, {"title": "x"}, format="json").status_code == 403

@@ -75,6 +75,12 @@ def update_session(*, actor: User, session: QASession, **changes: object) -> QAS
     if session.state == SessionState.CLOSED:
         raise DomainError("A closed session cannot be changed.", code="closed")
     hosts = changes.pop("hosts", None)
+    opens = changes.get("opens_at", session.opens_at)
+    closes = changes.get("closes_at", session.closes_at)
+    if opens and closes and closes <= opens:
+        raise DomainError(
+            "Questions must close after they open.", fields={"closes_at": ["Before opens_at."]}
+        )
     with transaction.atomic():
         for name, value in changes.items():
             setattr(session, name, value)
