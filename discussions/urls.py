@@ -44,5 +44,6 @@ urlpatterns = [
         name="comment-reactions",
     ),
     path("comments/<int:pk>/react/", actions.react_comment, name="comment-react"),
-    path("comments/<int:pk>/flag/", actions.flag_comment, name="comment-flag"),
+    path("comments/<int:pk>/flag/", views.comment_flag, name="comment-flag"),
+    path("comments/<int:pk>/flag/send/", actions.flag_comment, name="comment-flag-send"),
 ]

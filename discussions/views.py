@@ -257,6 +257,15 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """The flag form for one comment (kept off the thread page to keep it light)."""
+    comment = visible_comment(request, pk)
+    return render(
+        request, "discussions/comment_flag.html", {"comment": comment, "form": FlagForm()}
+    )
+
+
+@login_required
 def history(request: HttpRequest, pk: int, target: str) -> HttpResponse:
     """Earlier versions: for the author and moderators only."""
     obj = visible_comment(request, pk) if target == "comment" else visible_thread(request, pk)

@@ -223,3 +223,12 @@ def test_moderation_page_hides_a_flagged_comment(cast, client, comment, post):
     remark.refresh_from_db()
     assert remark.hidden_reason == "Be kind"
     assert Thread.objects.get(pk=thread.pk).comment_count == 0
+
+
+def test_flag_page_sends_a_flag(cast, client, comment, post):
+    remark = comment(cast["colleague"], post(cast["staff"]))
+    client.force_login(cast["outsider"])
+    client.post(f"/talk/comments/{remark.pk}/flag/send/", {"reason": "Spam"})
+    assert Flag.objects.get().comment == remark
+    empty = client.post(f"/talk/comments/{remark.pk}/flag/send/", {"reason": ""})
+    assert empty.status_code == 302 and Flag.objects.count() == 1

@@ -27,6 +27,7 @@ def test_board_topic_thread_ideas_and_search_pages_render(cast, topic, post, com
         "/talk/guidelines/",
         f"/talk/topics/{topic.pk}/new/",
         f"/talk/threads/{thread.pk}/reactions/",
+        f"/talk/comments/{thread.comments.get().pk}/flag/",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -62,10 +62,9 @@ def test_strategy_thread_conversation_and_moderation(new_page):
 
     flagged = Comment.objects.get(body__startswith="Love the access goal")
     colleague.goto(thread.get_absolute_url())
-    target = colleague.locator(f"#comment-{flagged.pk}")
-    target.get_by_text("Flag", exact=True).click()
-    target.get_by_label("Why should a moderator look at this comment?").fill("Off topic")
-    target.get_by_role("button", name="Send flag").click()
+    colleague.locator(f"#comment-{flagged.pk}").get_by_role("link", name="Flag").click()
+    colleague.get_by_label("What is wrong with it?").fill("Off topic")
+    colleague.get_by_role("button", name="Send flag").click()
     expect(colleague.get_by_text("the moderators will look at it")).to_be_visible()
 
     moderator = new_page(cast["moderator"])
