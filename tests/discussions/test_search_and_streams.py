@@ -105,3 +105,31 @@ def test_odd_search_queries_are_answered_not_500(cast, api_as, post, query):
     response = api_as(cast["staff"]).get("/api/v1/search/", {"q": query})
     assert response.status_code == 200
     assert all("<script>" not in r["snippet_html"] for r in response.json())
+
+
+def test_each_change_records_its_event_on_the_right_streams(cast, comment, post):
+    from discussions.services.comments import edit_comment, remove_comment
+    from discussions.services.ideas import set_idea_status
+    from discussions.services.threads import edit_thread
+
+    idea = post(cast["staff"], kind="idea")
+    remark = comment(cast["colleague"], idea)
+    Event.objects.all().delete()
+    board = {f"thread:{idea.pk}", f"topic:{idea.topic_id}"}
+    steps = [
+        (lambda: edit_thread(editor=cast["staff"], thread=idea, body="Sharper"), "thread.edited"),
+        (
+            lambda: edit_comment(editor=cast["colleague"], comment=remark, body="Hm"),
+            "comment.edited",
+        ),
+        (
+            lambda: set_idea_status(actor=cast["leader"], thread=idea, status="planned"),
+            "idea.status_changed",
+        ),
+        (lambda: remove_comment(actor=cast["colleague"], comment=remark), "comment.removed"),
+    ]
+    for change, type_ in steps:
+        change()
+        recorded = Event.objects.filter(type=type_)
+        assert set(recorded.values_list("stream", flat=True)) == board, type_
+        assert all({"title", "url", "summary", "actor"} <= set(e.data) for e in recorded)
