@@ -44,12 +44,12 @@ def fanout_rows(result: dict) -> list[Row]:
             f"{num(r['server_cpu_us_per_delivery'])} µs CPU/delivery; "
             f"{num(r['rss_mb_per_1000'], 1)} MB/1k sockets; lost {r['lost']}"
         )
-        b = bare.get(r["n"])
+        b = bare.get(r["n"]) or {}
         base = (
             f"bare websockets: p50 {ms(b['latency']['p50_ms'])} / p99 {ms(b['latency']['p99_ms'])};"
             f" {num(b['deliveries_per_s'])} deliveries/s; "
             f"{num(b['server_cpu_us_per_delivery'])} µs CPU/delivery"
-            if b and "latency" in b
+            if "latency" in b
             else "–"
         )
         rows.append(
@@ -57,7 +57,7 @@ def fanout_rows(result: dict) -> list[Row]:
                 f"fan-out {r['n']:,} sockets, {r['target']} under {r['server']}",
                 figure,
                 base,
-                f"{ratio(r['deliveries_per_s'], b and b.get('deliveries_per_s'))} of bare deliveries/s",
+                f"{ratio(r['deliveries_per_s'], b.get('deliveries_per_s'))} of bare deliveries/s",
             )
         )
     product = {(r["server"], r["n"]): r for r in runs if r["target"] == "product" and "n" in r}
