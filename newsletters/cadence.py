@@ -13,12 +13,9 @@ def local_slot(day: date, newsletter: Newsletter) -> datetime:
     """`day` at the send time, in the newsletter's zone, as an aware UTC datetime.
     A wall time skipped by a spring-forward change lands on the later side."""
     zone = ZoneInfo(newsletter.time_zone)
-    naive = datetime.combine(day, newsletter.send_time)
-    aware = naive.replace(tzinfo=zone)
-    # Round-trip through UTC: a nonexistent wall time (in a gap) comes back changed.
-    roundtrip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone)
-    if roundtrip.replace(tzinfo=None) != naive:
-        aware = naive.replace(tzinfo=zone, fold=1)
+    # fold=0 reads a wall time in a gap with the offset before the change, which
+    # (PEP 495) lands it after the gap: 02:30 on a spring-forward night is 03:30.
+    aware = datetime.combine(day, newsletter.send_time).replace(tzinfo=zone, fold=0)
     return aware.astimezone(ZoneInfo("UTC"))
 
 

@@ -107,7 +107,7 @@ def release(ids: list[int]) -> None:
 
 
 def backoff(attempt: int) -> timedelta:
-    seconds = settings.NEWSLETTER_RETRY_BASE_SECONDS * (2 ** max(attempt - 1, 0))
+    seconds = settings.NEWSLETTER_RETRY_BASE_SECONDS * (2 ** min(max(attempt - 1, 0), 16))
     return timedelta(seconds=min(seconds, settings.NEWSLETTER_RETRY_MAX_SECONDS))
 
 

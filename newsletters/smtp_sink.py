@@ -5,6 +5,8 @@ refuse everything for a while (451) or reject chosen recipients (550).
 `python -m newsletters.smtp_sink PORT` runs it as its own process and prints
 the number of messages received when stopped with SIGTERM."""
 
+import asyncio
+import logging
 import signal
 import sys
 import threading
@@ -12,6 +14,9 @@ import time
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def message_id(data: bytes) -> str:
@@ -27,6 +32,8 @@ class SinkHandler:
         self.received: list[tuple[str, str]] = []
         self.messages: list[bytes] = []
         self.keep_bodies = False
+        # Seconds to think before accepting each message (a slow relay).
+        self.delay = 0.0
         self.refuse_until = 0.0
         self.reject: set[str] = set()
         self.lock = threading.Lock()
@@ -42,6 +49,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         data = envelope.content
         with self.lock:
             for rcpt in envelope.rcpt_tos:
