@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feeds.models import Delivery, Event, Notification, NotificationKind
@@ -50,7 +51,8 @@ class FeedItemOut(serializers.ModelSerializer):
     def get_summary(self, event: Event) -> str:
         return str(event.data.get("summary") or "")
 
-    def get_actor(self, event: Event) -> ActorOut | None:  # type: ignore[valid-type]
+    @extend_schema_field(ActorOut(allow_null=True))
+    def get_actor(self, event: Event) -> dict | None:
         actor = event.data.get("actor")
         return actor if isinstance(actor, dict) else None
 
