@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from feeds import events
 from feeds.models import Event
@@ -192,3 +193,39 @@ def test_origin_outside_the_allow_list_is_refused(cast):
                 proxy=None,
             )
     assert not Event.objects.exists()
+
+
+def test_signing_out_closes_the_sessions_socket_within_seconds(cast):
+    from django.conf import settings as django_settings
+    from django.test import Client
+    from websockets.sync.client import connect
+
+    browser = Client()
+    browser.force_login(cast["staff"])
+    cookie = f"{django_settings.SESSION_COOKIE_NAME}={browser.cookies['sessionid'].value}"
+    with asgi_server("daphne", FEEDS_REAUTH_INTERVAL="1") as url:
+        ws = connect(
+            url.replace("http://", "ws://") + "/ws/",
+            origin=url,  # type: ignore[arg-type]
+            additional_headers={"Cookie": cookie},
+            proxy=None,
+        )
+        ws.send(json.dumps({"op": "subscribe", "stream": "me"}))
+        assert json.loads(ws.recv(timeout=5))["op"] == "subscribed"
+
+        browser.logout()
+
+        client = LiveClient.__new__(LiveClient)
+        client.ws = ws
+        assert client.close_code(timeout=5) == 4403
+
+
+def test_a_revoked_token_closes_its_socket(cast):
+    from intranet.models import ApiToken
+
+    token = token_for(cast["staff"])
+    with asgi_server("daphne", FEEDS_REAUTH_INTERVAL="1") as url:
+        client = LiveClient(url, token)
+        client.subscribe("org")
+        ApiToken.objects.update(revoked_at=timezone.now())
+        assert client.close_code(timeout=5) == 4403

@@ -443,3 +443,22 @@ def test_presence_counts_distinct_people_viewing_a_thread(cast):
         "type": "presence",
         "data": {"viewers": 2},
     }
+
+
+def test_a_person_may_open_only_so_many_sockets(cast, settings):
+    settings.FEEDS_MAX_SOCKETS_PER_PERSON = 2
+
+    async def scenario() -> tuple[dict, dict]:
+        first, second = await connect(cast["staff"]), await connect(cast["staff"])
+        third = await connect(cast["staff"])
+        refused = await third.receive_output(timeout=3)
+        colleague = await connect(cast["colleague"])
+        await send(colleague, {"op": "ping"})
+        pong = await recv(colleague)
+        for comm in (first, second, colleague):
+            await comm.disconnect()
+        return refused, pong
+
+    refused, pong = run(scenario)
+    assert refused == {"type": "websocket.close", "code": 4429}
+    assert pong == {"op": "pong"}
