@@ -34,13 +34,22 @@ def test_town_hall_is_live_across_browsers(new_page):
     expect(titles(audience)).to_have_text(["First question", "Second question"])
     expect(audience.locator("[data-qa-viewers]")).to_have_text("· 1 watching")
 
+    # The calm rule: a lead of one vote waits (two snapshots or the settle
+    # time); a lead of two moves at once.
     calm = audience.evaluate(
-        """() => [
-          QACalm.calmOrder([1, 2], [{id: 2, votes: 1}, {id: 1, votes: 0}], {}, 0, true).order,
-          QACalm.calmOrder([1, 2], [{id: 2, votes: 2}, {id: 1, votes: 0}], {}, 0, true).order,
-        ]"""
+        """() => {
+          const one = [{id: 2, votes: 1}, {id: 1, votes: 0}];
+          const first = QACalm.calmOrder([1, 2], one, {}, 0, true);
+          return [
+            first.order,
+            QACalm.calmOrder(first.order, one, first.memory, 100, true).order,
+            QACalm.calmOrder(first.order, one, first.memory, 100, false).order,
+            QACalm.calmOrder(first.order, one, first.memory, QACalm.SETTLE_MS, false).order,
+            QACalm.calmOrder([1, 2], [{id: 2, votes: 2}, {id: 1, votes: 0}], {}, 0, true).order,
+          ];
+        }"""
     )
-    assert calm == [[1, 2], [2, 1]]
+    assert calm == [[1, 2], [2, 1], [1, 2], [2, 1], [2, 1]]
 
     asker = new_page(cast["staff"])
     asker.goto(url)
