@@ -29,7 +29,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from intranet.models import Department, Role, Site, User
@@ -565,9 +565,9 @@ FIELD_OF = {
     "email": "email",
     "full_name": "display_name",
     "title": "job_title",
-    "department": "department_id",
-    "site": "site_id",
-    "manager": "manager_id",
+    "department": "department",
+    "site": "site",
+    "manager": "manager",
     "is_active": "is_active",
 }
 
@@ -578,26 +578,50 @@ def _update_people(
     departments: dict[str, int],
     sites: dict[str, int],
 ) -> None:
-    changed_fields = sorted(
+    columns = sorted(
         {FIELD_OF[name] for _, changed in updated for name in changed if name in FIELD_OF}
     )
-    if not changed_fields:
+    if not columns:
         return
-    people = [
-        User(
-            id=ids[row.username],
-            email=row.email,
-            display_name=row.full_name,
-            job_title=row.title,
-            department_id=departments.get(row.department),
-            site_id=sites.get(row.site),
-            manager_id=ids.get(row.manager),
-            is_active=True,
-        )
+    values = {
+        "email": lambda row: row.email,
+        "display_name": lambda row: row.full_name,
+        "job_title": lambda row: row.title,
+        "department": lambda row: departments.get(row.department),
+        "site": lambda row: sites.get(row.site),
+        "manager": lambda row: ids.get(row.manager),
+        "is_active": lambda row: True,
+    }
+    rows = [
+        (ids[row.username], *(values[column](row) for column in columns))
         for row, changed in updated
-        if any(name in FIELD_OF for name in changed)
+        if changed != ["roles"]
     ]
-    User.objects.bulk_update(people, changed_fields, batch_size=BATCH // 2)
+    _bulk_set(rows, columns)
+
+
+def _bulk_set(rows: list[tuple], columns: list[str]) -> None:
+    """Set `columns` of users (rows are `(id, *values)`) with one
+    `UPDATE ... FROM (VALUES ...)` per batch: Django's bulk_update builds a CASE
+    expression per row and field in Python (~1 ms a row; 10,000 rows ~10 s)."""
+    fields = [User._meta.get_field(name) for name in ["id", *columns]]
+    quote = connection.ops.quote_name
+    table = quote(User._meta.db_table)
+    row_sql = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields) + ")"
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.column{number}"
+        for number, field in enumerate(fields[1:], start=2)
+    )
+    size = BATCH // 2
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} "
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v "
+                f"WHERE {table}.{quote('id')} = v.column1",
+                [value for row in batch for value in row],
+            )
 
 
 def _set_roles(rows: list[EmployeeRow], ids: dict[str, int], existing: dict[str, Existing]) -> None:

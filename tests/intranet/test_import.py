@@ -462,3 +462,30 @@ def test_the_command_exits_non_zero_in_a_real_process_and_keeps_good_rows(
     assert result.returncode == 1
     assert "line 3 (bad): email 'nope' is not a valid address" in result.stderr
     assert list(User.objects.values_list("username", flat=True)) == ["good"]
+
+
+@pytest.mark.django_db
+def test_blank_cells_clear_the_department_site_and_manager_of_an_update(tmp_path: Path) -> None:
+    run_import(write_csv(tmp_path, *ORG))
+    cleared = "mo.manager,mo@hospital.org,Mo Manager,Nurse Manager,,,,Moderator;Leader"
+
+    out, _, error = run_import(write_csv(tmp_path, ORG[0], cleared, ORG[2]), "-v", "2")
+
+    assert error is None
+    assert "mo.manager (line 3): updated: department, site, manager, roles" in out
+    mo = User.objects.get(username="mo.manager")
+    assert (mo.department, mo.site, mo.manager) == (None, None, None)
+    assert roles_of("mo.manager") == {Role.MODERATOR, Role.LEADER}
+    assert User.objects.get(username="nia.nurse").department.path == "Nursing/Cardiac Nursing"
+
+
+@pytest.mark.django_db
+def test_a_change_of_roles_alone_touches_only_the_roles(tmp_path: Path) -> None:
+    run_import(write_csv(tmp_path, *ORG))
+    before = snapshot()
+
+    out, _, _ = run_import(write_csv(tmp_path, *ORG[:2], ORG[2].replace("Leader; ", "")), "-v", "2")
+
+    assert "cara.cno (line 4): updated: roles" in out
+    assert snapshot() == before
+    assert roles_of("cara.cno") == {Role.NEWSLETTER_EDITOR}
