@@ -50,7 +50,8 @@ class IssueList(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Issue]:
         newsletter = get_object_or_404(Newsletter, slug=self.kwargs["slug"])
-        return Issue.objects.visible_to(self.request.user).filter(newsletter=newsletter)
+        issues = Issue.objects.visible_to(self.request.user).filter(newsletter=newsletter)
+        return issues.select_related("newsletter").defer("html", "text", "blocks")
 
     @extend_schema(request=IssueCreateIn, responses={201: IssueOut}, operation_id="issue_create")
     def post(self, request: Request, slug: str) -> Response:
