@@ -354,3 +354,27 @@ def test_a_bad_edit_through_the_private_link_is_a_400_with_the_reason(ask):
     assert "required" in response.content.decode()
     question.refresh_from_db()
     assert question.title
+
+
+def test_feeds_and_event_replay_over_http_say_nothing_about_the_asker(ask, cast, api_as, town_hall):
+    asker = cast["staff"]
+    question, _ = ask(asker, anonymous=True, session=town_hall)
+    answers.answer_question(leader=cast["leader"], question=question, body="Answer")
+    for viewer in ["admin", "moderator", "colleague", "staff"]:
+        client = api_as(cast[viewer])
+        for url in [
+            "/api/v1/feed/",
+            "/api/v1/notifications/",
+            f"/api/v1/events/?stream=qa:{town_hall.pk}&since=0",
+            f"/api/v1/events/?stream=question:{question.pk}&since=0",
+            "/api/v1/events/?stream=org&since=0",
+        ]:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert_no_trace(response.content.decode(), asker)
+    replay = (
+        api_as(cast["colleague"]).get(f"/api/v1/events/?stream=qa:{town_hall.pk}&since=0").json()
+    )
+    assert {event["type"] for event in replay["events"]} >= {"question.created", "answer.created"}
+    refused = api_as(cast["colleague"]).get(f"/api/v1/events/?stream=qa_host:{town_hall.pk}")
+    assert refused.status_code == 403
