@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from discussions import permissions, queries
@@ -176,9 +177,27 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
     comments = queries.comment_page(thread, user, page_number)
     shown = comments.all_comments()
     viewer = queries.viewer_for(user, threads=[thread], comments=shown)
-    with_reaction_bar(thread, viewer.thread_reactions.get(thread.pk, set()))
+    # Reversed once per page, not once per comment: long pages add up.
+    urls = {
+        "comments": reverse("discussions:comment", args=[0]).removesuffix("0/"),
+        "people": reverse("profile", args=["_"]).removesuffix("_/"),
+        "moderate": reverse("discussions:moderate"),
+        "reply": reverse("discussions:comment-create", args=[thread.pk]),
+    }
+    with_reaction_bar(
+        thread,
+        viewer.thread_reactions.get(thread.pk, set()),
+        react_url=reverse("discussions:thread-react", args=[thread.pk]),
+        who_url=reverse("discussions:thread-reactions", args=[thread.pk]),
+    )
     for comment in shown:
-        with_reaction_bar(comment, viewer.comment_reactions.get(comment.pk, set()))
+        base = f"{urls['comments']}{comment.pk}/"
+        with_reaction_bar(
+            comment,
+            viewer.comment_reactions.get(comment.pk, set()),
+            react_url=base + "react/",
+            who_url=base + "reactions/",
+        )
     if shown:
         mark_read(user=user, thread=thread, up_to=max(c.pk for c in shown))
     elif last_read is None:
@@ -201,6 +220,7 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
         if user.is_moderator
         else None,
         "open": thread.is_open_for_comments,
+        "urls": urls,
         "next": request.get_full_path(),
         "manage_actions": [
             ("unpin", "Unpin", True) if thread.pinned else ("pin", "Pin", False),
@@ -210,8 +230,11 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
     }
 
 
-def with_reaction_bar(content: Thread | Comment, mine: set[str]) -> None:
-    """(kind, label, count, pressed) for each reaction button."""
+def with_reaction_bar(
+    content: Thread | Comment, mine: set[str], *, react_url: str, who_url: str
+) -> None:
+    """(kind, label, count, pressed) for each reaction button, and where they post."""
+    content.react_url, content.who_url = react_url, who_url
     counts = content.reaction_counts or {}
     content.reaction_bar = [
         (kind, label, counts.get(kind, 0), kind in mine) for kind, label in ReactionKind.choices
