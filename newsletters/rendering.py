@@ -26,6 +26,7 @@ from django.utils.text import Truncator
 
 from intranet import markup
 from newsletters.models import Issue, Link
+from newsletters.suggestions import live_threads
 
 # Marker for the delivery token: URL-safe characters only, never in real text.
 MARK = "zqTOKENq9" + "x" * 13
@@ -69,8 +70,15 @@ def _prepare_block(block: dict, issue: Issue, base: str) -> dict:
 
 
 def prepared_blocks(issue: Issue) -> list[dict]:
+    """Blocks ready for a template; featured threads show their live title
+    and comment count."""
     base = archive_url(issue)
-    return [_prepare_block(block, issue, base) for block in issue.blocks]
+    live = live_threads(issue.blocks)
+    items = [_prepare_block(block, issue, base) for block in issue.blocks]
+    for item in items:
+        if item["kind"] == "thread" and item.get("thread_id") in live:
+            item["title"], item["comment_count"] = live[item["thread_id"]]
+    return items
 
 
 def _context(issue: Issue, token: str) -> dict:
