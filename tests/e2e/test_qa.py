@@ -77,3 +77,17 @@ def test_town_hall_is_live_across_browsers(new_page):
     expect(audience.locator(f'.qa-item[data-question-id="{first.pk}"]')).to_have_class(
         "qa-item is-now"
     )
+
+    # An anonymous ask: the private link is shown once and remembered only
+    # by this browser, which lists it on the board.
+    asker.goto("/ask/")
+    asker.get_by_label("Your question").fill("Anonymous from the browser")
+    asker.get_by_label("Ask anonymously").check()
+    asker.get_by_role("button", name="Ask").click()
+    link = asker.get_by_label("Your private link").input_value()
+    assert "/ask/mine/" in link
+    asker.goto("/ask/")
+    mine = asker.get_by_role("region", name="Your anonymous questions on this device")
+    mine.get_by_role("link", name="Anonymous from the browser").click()
+    expect(asker.get_by_role("heading", level=1)).to_have_text("Your anonymous question")
+    assert asker.url == link
