@@ -20,6 +20,7 @@ The pipeline, in order:
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from html.parser import HTMLParser
 
 import bleach
@@ -110,6 +111,20 @@ def excerpt(html: str, length: int = 200) -> str:
 def sanitize_html(html: str) -> str:
     """Keep only the allow-listed tags, attributes and URL schemes."""
     return _cleaner.clean(_clean_input(html))
+
+
+def absolute_links(html: str, base_url: str) -> str:
+    """Rendered HTML with site-relative links (mentions) made absolute, for
+    e-mail, where there is no page to be relative to."""
+    cleaner = bleach.sanitizer.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[_LinkRelFilter, partial(_AbsoluteLinkFilter, base_url=base_url.rstrip("/"))],
+    )
+    return cleaner.clean(html)
 
 
 def _clean_input(text: str) -> str:
@@ -223,6 +238,20 @@ class _LinkRelFilter(Filter):  # type: ignore[misc]
         for token in super().__iter__():
             if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
                 token["data"] = {**token["data"], (None, "rel"): LINK_REL}
+            yield token
+
+
+class _AbsoluteLinkFilter(Filter):  # type: ignore[misc]
+    def __init__(self, source: Iterator[dict], base_url: str) -> None:
+        super().__init__(source)
+        self.base_url = base_url
+
+    def __iter__(self) -> Iterator[dict]:
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
+                href = token["data"].get((None, "href"), "")
+                if href.startswith("/") and not href.startswith("//"):
+                    token["data"] = {**token["data"], (None, "href"): self.base_url + href}
             yield token
 
 

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from intranet.markup import excerpt, render, render_plain, sanitize_html
+from intranet.markup import absolute_links, excerpt, render, render_plain, sanitize_html
 from tests.factories import UserFactory
 
 TAGS = {
@@ -447,3 +447,26 @@ def test_sanitizer_keeps_the_allowed_markup() -> None:
     assert sanitize_html(allowed) == allowed.replace(
         'title="t"', 'title="t" rel="nofollow noopener noreferrer"'
     )
+
+
+@pytest.mark.django_db
+def test_absolute_links_make_mentions_usable_in_email(cast: dict) -> None:
+    html = render('Hi @sam.staff, see [home](/) and [x](https://x.example/a) or `href="/x`').html
+
+    email_html = absolute_links(html, "https://intranet.hospital.example/")
+
+    assert 'href="https://intranet.hospital.example/people/sam.staff/"' in email_html
+    assert 'href="https://intranet.hospital.example/"' in email_html
+    assert 'href="https://x.example/a"' in email_html
+    assert "<code>href=&quot;/x</code>" in email_html
+    assert_inert(email_html)
+
+
+def test_absolute_links_leave_protocol_relative_links_and_dangerous_input_inert() -> None:
+    email_html = absolute_links(
+        '<a href="//evil.example/">x</a><a href="javascript:alert(1)">y</a><script>z</script>',
+        "https://intranet.hospital.example",
+    )
+
+    assert 'href="//evil.example/"' in email_html
+    assert_inert(email_html)
