@@ -313,8 +313,9 @@ class Hub:
             self.gaps.pop(row[0], None)
         if fresh:
             present = set(fresh)
-            # Only the last 1,000 missing ids are worth waiting for.
-            start = max(self.cursor + 1, fresh[-1] - 1000)
+            # Only the last 1,000 missing ids are worth waiting for; an empty log
+            # at start-up (cursor 0) says nothing about ids below the first seen.
+            start = max(self.cursor + 1, fresh[-1] - 1000) if self.cursor else fresh[-1]
             for missing in range(start, fresh[-1]):
                 if missing not in present:
                     self.gaps.setdefault(missing, now)
