@@ -183,12 +183,14 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
         "people": reverse("profile", args=["_"]).removesuffix("_/"),
         "moderate": reverse("discussions:moderate"),
         "reply": reverse("discussions:comment-create", args=[thread.pk]),
+        "api_comments": reverse("api-comment", args=[0]).removesuffix("0/"),
     }
     with_reaction_bar(
         thread,
         viewer.thread_reactions.get(thread.pk, set()),
         react_url=reverse("discussions:thread-react", args=[thread.pk]),
         who_url=reverse("discussions:thread-reactions", args=[thread.pk]),
+        api_url=reverse("api-thread-reactions", args=[thread.pk]),
     )
     for comment in shown:
         base = f"{urls['comments']}{comment.pk}/"
@@ -197,6 +199,7 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
             viewer.comment_reactions.get(comment.pk, set()),
             react_url=base + "react/",
             who_url=base + "reactions/",
+            api_url=f"{urls['api_comments']}{comment.pk}/reactions/",
         )
     if shown:
         mark_read(user=user, thread=thread, up_to=max(c.pk for c in shown))
@@ -231,10 +234,10 @@ def thread_context(request: HttpRequest, thread: Thread) -> dict:
 
 
 def with_reaction_bar(
-    content: Thread | Comment, mine: set[str], *, react_url: str, who_url: str
+    content: Thread | Comment, mine: set[str], *, react_url: str, who_url: str, api_url: str
 ) -> None:
     """(kind, label, count, pressed) for each reaction button, and where they post."""
-    content.react_url, content.who_url = react_url, who_url
+    content.react_url, content.who_url, content.api_url = react_url, who_url, api_url
     counts = content.reaction_counts or {}
     content.reaction_bar = [
         (kind, label, counts.get(kind, 0), kind in mine) for kind, label in ReactionKind.choices

@@ -164,6 +164,48 @@
     else if (detail.stream && detail.stream.indexOf("topic:") === 0) onTopicEvent(detail.type, detail.data);
   });
 
+  // Reactions without a page reload: the same form, sent to the API. Any
+  // failure falls back to submitting the plain form.
+  function showReactions(form, data) {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-reaction]"), function (button) {
+      var kind = button.getAttribute("data-reaction");
+      button.setAttribute("aria-pressed", data.mine.indexOf(kind) >= 0 ? "true" : "false");
+      var count = button.querySelector("[data-count]");
+      if (count) count.textContent = data.counts[kind] || 0;
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    if (!form.matches("form.reactions[data-api]") || form.dataset.plain || !button) return;
+    event.preventDefault();
+    var kind = button.getAttribute("data-reaction");
+    var on = button.getAttribute("aria-pressed") === "true";
+    var url = form.getAttribute("data-api") + (on ? "?kind=" + encodeURIComponent(kind) : "");
+    fetch(url, {
+      method: on ? "DELETE" : "POST",
+      credentials: "same-origin",
+      headers: {
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "X-CSRFToken": form.querySelector("input[name=csrfmiddlewaretoken]").value,
+      },
+      body: on ? null : JSON.stringify({ kind: kind }),
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("reaction refused: " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        showReactions(form, data);
+      })
+      .catch(function () {
+        form.dataset.plain = "1";
+        form.requestSubmit(button);
+      });
+  });
+
   document.addEventListener("live:snapshot", function (event) {
     var detail = event.detail || {};
     if (threadId && detail.stream === "thread:" + threadId && detail.type === "counts") {

@@ -50,15 +50,18 @@ def test_strategy_thread_conversation_and_moderation(new_page):
     leader_comment.get_by_role("button", name="Post reply").click()
     expect(staff.locator(".replies article.comment", has_text="bank staff")).to_be_visible()
 
-    celebrate = staff.locator(".thread .reactions").get_by_role(
-        "button", name=re.compile("Celebrate")
-    )
+    staff.evaluate("window.sameDocument = true")
+    reactions = staff.locator(".thread .reactions")
+    celebrate = reactions.get_by_role("button", name=re.compile("Celebrate"))
     celebrate.click()
-    celebrate = staff.locator(".thread .reactions").get_by_role(
-        "button", name=re.compile("Celebrate")
-    )
     expect(celebrate).to_have_attribute("aria-pressed", "true")
     expect(celebrate.locator("[data-count]")).to_have_text("1")
+    # Sent through the API by talk.js: no page reload, and stored.
+    assert staff.evaluate("window.sameDocument === true")
+    assert Thread.objects.get(pk=thread.pk).reaction_counts == {"celebrate": 1}
+    # The colleague's open page gets the new count from the coalesced snapshot.
+    colleague_count = colleague.locator(".thread [data-reaction=celebrate] [data-count]")
+    expect(colleague_count).to_have_text("1")
 
     flagged = Comment.objects.get(body__startswith="Love the access goal")
     colleague.goto(thread.get_absolute_url())
