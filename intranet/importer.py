@@ -22,7 +22,7 @@ import io
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
@@ -413,7 +413,7 @@ def _canonical_site(row: EmployeeRow, sites: dict[str, str]) -> EmployeeRow:
     name = sites.get(row.site.casefold())
     if name is None or name == row.site:
         return row
-    return EmployeeRow(**{**row.__dict__, "site": name})
+    return replace(row, site=name)
 
 
 def _changed_fields(before: Existing, row: EmployeeRow) -> list[str]:
