@@ -147,9 +147,12 @@ class Hub:
     # ---- lifecycle ---------------------------------------------------------
 
     def start(self) -> None:
-        if setting("FEEDS_GC_FREEZE", True):
-            # Long-lived start-up objects leave the collector's scans (DESIGN: 1.75-2.3x fan-out).
+        global _frozen
+        if setting("FEEDS_GC_FREEZE", True) and not _frozen:
+            # Long-lived start-up objects leave the collector's scans (DESIGN: 1.75-2.3x
+            # fan-out). Once per process: whatever is frozen is never collected.
             gc.freeze()
+            _frozen = True
         self.doorbell = asyncio.ensure_future(self._doorbell_loop())
         self.tasks = [
             asyncio.ensure_future(self._tail_loop()),
@@ -358,6 +361,7 @@ class Hub:
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+_frozen = False
 
 
 def get_hub() -> Hub:

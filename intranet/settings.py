@@ -323,6 +323,17 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("feeds.context.unread")
 # log tail would still deliver, a second later).
 if not REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"] = {"capacity": 5000}
+if REDIS_URL and env_str("CHANNEL_LAYER") == "redis-lists":
+    # The alternative measured against the pub/sub layer (see docs/websocket.md);
+    # redis-py 8 defaults would tear down its blocking receive every 5 s.
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
+            "prefix": env_str("CHANNEL_PREFIX", "intranet"),
+            "capacity": 5000,
+        },
+    }
 FEEDS_TAIL_INTERVAL = float(env_str("FEEDS_TAIL_INTERVAL", "1.0"))  # seconds between log reads
 FEEDS_GAP_GRACE = float(env_str("FEEDS_GAP_GRACE", "30"))  # wait this long for a late commit
 FEEDS_SNAPSHOT_INTERVAL = float(env_str("FEEDS_SNAPSHOT_INTERVAL", "0.25"))
