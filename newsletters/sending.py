@@ -111,10 +111,17 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.NEWSLETTER_RETRY_MAX_SECONDS))
 
 
+_MARK_SENT = (
+    f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, lease_owner = '', "
+    "error = '' WHERE id = %s"
+)
+
+
 def _mark_sent(row: Claimed) -> None:
-    Delivery.objects.filter(pk=row.id).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), lease_owner="", error=""
-    )
+    # The hottest statement of a send, once per message: plain SQL, no ORM build.
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT, [Delivery.Status.SENT.value, sent_at, row.id])
 
 
 def _mark_failed(row: Claimed, reason: str) -> None:
