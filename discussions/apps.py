@@ -14,3 +14,31 @@ class DiscussionsConfig(AppConfig):
         feed_streams.register_snapshot("thread", streams.thread_counts)
         search.register(search_talk.search_threads)
         search.register(search_talk.search_comments)
+        grant_role_permissions()
+
+
+def grant_role_permissions() -> None:
+    from intranet.models import Role
+    from intranet.roles import grant
+
+    grant(
+        Role.MODERATOR,
+        [
+            "discussions.view_thread",
+            "discussions.change_thread",
+            "discussions.view_comment",
+            "discussions.change_comment",
+            "discussions.view_flag",
+            "discussions.change_flag",
+            "discussions.view_moderationaction",
+        ],
+    )
+    grant(Role.LEADER, ["discussions.add_thread", "discussions.view_topic"])
+    grant(
+        Role.COMMUNICATOR,
+        [
+            "discussions.add_thread",
+            "discussions.add_topic",
+            "discussions.change_topic",
+        ],
+    )

@@ -13,3 +13,20 @@ class QaConfig(AppConfig):
 
         register_all()
         search.register(search_questions)
+        grant_role_permissions()
+
+
+def grant_role_permissions() -> None:
+    from intranet.models import Role
+    from intranet.roles import grant
+
+    grant(Role.LEADER, ["qa.add_answer", "qa.change_answer", "qa.view_question"])
+    grant(
+        Role.MODERATOR,
+        [
+            "qa.view_question",
+            "qa.change_question",
+            "qa.view_moderationaction",
+            "qa.view_qasession",
+        ],
+    )
