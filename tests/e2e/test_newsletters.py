@@ -55,10 +55,14 @@ def test_editor_builds_previews_tests_and_schedules_an_issue(browser, loop_site)
     page.get_by_role("button", name="Add block").click()
     page.get_by_role("button", name="Duplicate: Divider (block 3)").click()
     page.get_by_role("button", name="Remove: Divider (block 4)").click()
+    # Drag: the divider onto the first block.
+    blocks = page.locator("[data-block-list] > li")
+    blocks.nth(2).drag_to(blocks.nth(0))
+    expect(blocks.nth(0).locator("legend")).to_have_text("Divider (block 1)")
     expect(page.get_by_text("All changes saved.")).to_be_visible()
 
     issue = Issue.objects.get()
-    assert [b["kind"] for b in issue.blocks] == ["heading", "text", "divider"]
+    assert [b["kind"] for b in issue.blocks] == ["divider", "heading", "text"]
     assert issue.subject == "Flu season special"
 
     page.get_by_role("button", name="E-mail, phone").click()
