@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
         "user": env_str("API_RATE_USER", "1200/minute"),
         "anon": env_str("API_RATE_ANON", "60/minute"),
     },
-    "EXCEPTION_HANDLER": "intranet.api_base.exception_handler",
+    "EXCEPTION_HANDLER": "intranet.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": ["intranet.api_base.StrictJSONParser"],
 }

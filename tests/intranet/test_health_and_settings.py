@@ -117,3 +117,10 @@ def test_api_docs_load_assets_locally(client, cast, password):
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower()
+
+
+def test_a_fresh_process_starts_without_import_cycles():
+    # DRF imports the API base classes while rest_framework.views is loading;
+    # only a fresh interpreter shows a cycle there (the test process has DRF loaded).
+    result = run_django({}, "check")
+    assert result.returncode == 0, result.stderr[-2000:]
