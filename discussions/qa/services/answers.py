@@ -128,7 +128,9 @@ def add_comment(
                 "created_at": comment.created_at.isoformat(),
             },
         )
-        if answer.author_id != getattr(author, "pk", None):
+        # A notification keeps its exact time, which would say when the
+        # anonymous asker followed up: the leader sees those on the page.
+        if author is not None and answer.author_id != author.pk:
             events.notify(
                 recipients=[answer.author_id],
                 kind="qa.follow_up",

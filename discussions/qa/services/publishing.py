@@ -1,9 +1,20 @@
 """Live events for Ask Leadership. Payloads are the API's output shapes,
-rendered with no viewer, so an event says exactly what the API says."""
+rendered with no viewer, so an event says exactly what the API says.
 
-from discussions.qa.models import QASession, Question
+An event about an anonymous question keeps its time to the hour, like the
+question: the log's exact `created_at` (served by the event replay and the
+home feed) would otherwise say when the asker asked, edited or followed up."""
+
+from discussions.qa.models import QASession, Question, coarse
 from discussions.qa.serializers import QuestionOut, SessionOut
 from feeds import events
+from feeds.models import Event
+
+
+def _record(question: Question, *, stream: str, type: str, data: dict) -> None:
+    event = events.record(stream=stream, type=type, data=data)
+    if question.anonymous:
+        Event.objects.filter(pk=event.pk).update(created_at=coarse(event.created_at))
 
 
 def question_payload(question: Question) -> dict:
@@ -16,16 +27,17 @@ def host_stream_of(question: Question) -> str:
 
 def to_list(question: Question, type: str) -> None:
     """An event on the public list stream (`qa:<session>` or `qa:board`)."""
-    events.record(stream=question.list_stream, type=type, data=question_payload(question))
+    _record(question, stream=question.list_stream, type=type, data=question_payload(question))
 
 
 def to_hosts(question: Question, type: str) -> None:
     """An event on the moderation queue stream, read by hosts and moderators."""
-    events.record(stream=host_stream_of(question), type=type, data=question_payload(question))
+    _record(question, stream=host_stream_of(question), type=type, data=question_payload(question))
 
 
 def to_question(question: Question, type: str, data: dict | None = None) -> None:
-    events.record(
+    _record(
+        question,
         stream=question.stream,
         type=type,
         data=data if data is not None else question_payload(question),
