@@ -19,6 +19,7 @@ from discussions.services.comments import refresh_counts
 from discussions.services.common import clean_text
 from discussions.services.threads import announce_or_schedule
 from feeds.events import notify
+from feeds.models import Event, Notification
 from intranet.domain import Conflict, DomainError, Forbidden
 from intranet.models import User
 
@@ -138,6 +139,7 @@ def _hide(*, moderator: User, thread: Thread | None, comment: Comment | None, re
     target.hidden_at, target.hidden_reason = timezone.now(), reason
     target.save(update_fields=["hidden_at", "hidden_reason"])
     flags = _resolve_flags(moderator, thread, comment, "hidden")
+    _forget_notifications(thread=thread, comment=comment)
     if comment is not None:
         refresh_counts(comment.thread)
         live.forget_comment(comment)
@@ -156,6 +158,21 @@ def _hide(*, moderator: User, thread: Thread | None, comment: Comment | None, re
             body=reason,
         )
     return {"flags": flags}
+
+
+def _forget_notifications(*, thread: Thread | None, comment: Comment | None) -> None:
+    """Mentions and replies quote the hidden thread's title and link to it:
+    take them out of everyone's notifications (and so out of the digests
+    still to be sent) and out of the personal streams' replay."""
+    if comment is not None:
+        urls = [comment.get_absolute_url()]
+    else:
+        urls = [thread.get_absolute_url()]
+        urls += [reply.get_absolute_url() for reply in thread.comments.only("pk")]
+    Notification.objects.filter(url__in=urls).exclude(kind="moderation").delete()
+    Event.objects.filter(
+        stream__startswith="me:", type="notification.created", data__url__in=urls
+    ).exclude(data__kind="moderation").delete()
 
 
 def _restore(*, thread: Thread | None, comment: Comment | None) -> dict:
