@@ -5,12 +5,13 @@ import secrets
 from datetime import time
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from intranet.models import Department, Site, User
+from intranet.models import TIME_ZONE_CHOICES, Department, Site, User
 
 
 def default_time_zone() -> str:
@@ -32,9 +33,16 @@ class Newsletter(models.Model):
     # Mandatory organisational newsletters cannot be unsubscribed from.
     mandatory = models.BooleanField(default=False)
     # Weekdays (Monday = 0) joined by commas: "1,4" is Tuesday and Friday.
-    cadence_days = models.CharField(max_length=20, default="1,4")
+    cadence_days = models.CharField(
+        max_length=20,
+        default="1,4",
+        validators=[RegexValidator(r"^[0-6](,[0-6])*$", "Weekday numbers 0-6 joined by commas.")],
+        help_text="Monday = 0 ... Sunday = 6; Tuesday and Friday is 1,4.",
+    )
     send_time = models.TimeField(default=time(6, 0))
-    time_zone = models.CharField(max_length=64, default=default_time_zone)
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, choices=TIME_ZONE_CHOICES
+    )
     # Empty audience = all active staff; otherwise the union of these subtrees and sites.
     audience_departments = models.ManyToManyField(Department, blank=True, related_name="+")
     audience_sites = models.ManyToManyField(Site, blank=True, related_name="+")

@@ -136,3 +136,9 @@ def test_event_blocks_offer_a_calendar_file(cast, client, make_issue):
     assert response["Content-Type"].startswith("text/calendar")
     assert b"DTSTART:20261201T150000Z" in response.content
     assert b"SUMMARY:Town hall\\, Q&A" in response.content
+
+
+def test_admin_configures_newsletters_but_lists_no_deliveries(cast, client, newsletter):
+    client.force_login(cast["admin"])
+    assert client.get(f"/admin/newsletters/newsletter/{newsletter.pk}/change/").status_code == 200
+    assert client.get("/admin/newsletters/delivery/").status_code == 404
