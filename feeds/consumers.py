@@ -33,7 +33,7 @@ from intranet.models import User, hash_token
 
 logger = logging.getLogger(__name__)
 
-SENT_MEMORY = 512
+SENT_MEMORY = 128  # ids per socket and stream; the hub dedupes doorbell vs tail
 
 
 def limit(name: str, default: Any) -> Any:

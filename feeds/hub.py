@@ -172,6 +172,8 @@ class Hub:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
+        if self.sockets:  # a socket arrived while stopping and started new loops
+            return
         await self.snapshots.stop()
         # The channel and its control-group membership stay for the next start:
         # a new channel per restart would pile up in the in-memory layer.
