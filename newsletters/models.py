@@ -60,7 +60,12 @@ class Newsletter(models.Model):
 
 class IssueQuerySet(models.QuerySet["Issue"]):
     def published(self) -> "IssueQuerySet":
-        return self.filter(status=Issue.Status.SENT, archive_slug__isnull=False)
+        """In the archive: sent, or cancelled after some staff already had it."""
+        return self.filter(
+            status__in=[Issue.Status.SENT, Issue.Status.CANCELLED],
+            archive_slug__isnull=False,
+            sent_at__isnull=False,
+        )
 
     def visible_to(self, user: User) -> "IssueQuerySet":
         if user.is_newsletter_editor:

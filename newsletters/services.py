@@ -279,6 +279,8 @@ def cancel_issue(*, issue: Issue, editor: User) -> Issue:
     ).update(status=Delivery.Status.CANCELLED, lease_owner="")
     if was_sending and issue.deliveries.filter(status=Delivery.Status.SENT).exists():
         # Some staff already have it: it stays readable in the archive.
+        issue.sent_at = timezone.now()
+        issue.save(update_fields=["sent_at"])
         _publish(issue)
     _touch_editors(issue, "issue.cancelled")
     return issue

@@ -105,7 +105,7 @@ def test_nul_bytes_and_malformed_json_are_400(cast, api_as, draft):
 
 
 def test_a_sent_issue_can_no_longer_be_edited(cast, api_as, make_issue):
-    issue = make_issue(status="sent", archive_slug="2026-11-20")
+    issue = make_issue(status="sent", archive_slug="2026-11-20", sent_at=timezone.now())
     response = api_as(cast["editor"]).patch(
         f"/api/v1/issues/{issue.pk}/", {"subject": "x"}, format="json"
     )
@@ -127,7 +127,7 @@ def test_a_sent_issue_can_no_longer_be_edited(cast, api_as, make_issue):
     ],
 )
 def test_non_editors_are_refused(cast, api_as, make_issue, method, suffix):
-    issue = make_issue(status="sent", archive_slug="2026-11-21")
+    issue = make_issue(status="sent", archive_slug="2026-11-21", sent_at=timezone.now())
     for person in ("staff", "communicator", "leader", "outsider"):
         response = getattr(api_as(cast[person]), method)(
             f"/api/v1/issues/{issue.pk}/{suffix}", {}, format="json"
@@ -145,7 +145,7 @@ def test_staff_cannot_see_drafts_or_create_issues(cast, api_as, draft, newslette
 
 
 def test_staff_read_published_issues_with_blocks(cast, api_as, make_issue):
-    issue = make_issue(status="sent", archive_slug="2026-11-22")
+    issue = make_issue(status="sent", archive_slug="2026-11-22", sent_at=timezone.now())
     response = api_as(cast["staff"]).get(f"/api/v1/issues/{issue.pk}/")
     assert response.status_code == 200 and response.data["blocks"]
     assert api_as(cast["staff"]).get("/api/v1/newsletters/").status_code == 200
@@ -155,7 +155,7 @@ def test_issue_list_query_count_does_not_grow(
     cast, api_as, make_issue, django_assert_max_num_queries
 ):
     for day in range(1, 8):
-        make_issue(status="sent", archive_slug=f"2026-11-0{day}")
+        make_issue(status="sent", archive_slug=f"2026-11-0{day}", sent_at=timezone.now())
     with django_assert_max_num_queries(6):
         response = api_as(cast["staff"]).get("/api/v1/newsletters/in-the-loop/issues/")
     assert len(response.data["results"]) == 7

@@ -246,3 +246,17 @@ def test_send_test_goes_to_the_named_addresses_only(cast, smtp, make_issue):
     assert sent == ["a@example.org"]
     assert [rcpt for rcpt, _ in smtp.received] == ["a@example.org"]
     assert not Delivery.objects.exists()
+
+
+def test_an_issue_cancelled_mid_send_stays_in_the_archive_for_those_who_got_it(
+    cast, smtp, make_issue
+):
+    make_staff(6)
+    issue = start(make_issue())
+    row = Delivery.objects.filter(issue=issue).first()
+    Delivery.objects.filter(pk=row.pk).update(status="sent")
+    services.cancel_issue(issue=issue, editor=cast["editor"])
+    assert Issue.objects.published().filter(pk=issue.pk).exists()
+    never = start(make_issue(subject="Never sent"))
+    services.cancel_issue(issue=never, editor=cast["editor"])
+    assert not Issue.objects.published().filter(pk=never.pk).exists()
