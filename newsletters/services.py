@@ -326,7 +326,12 @@ def _publish(issue: Issue) -> None:
             "title": f"{issue.newsletter.name}: {issue.subject}",
             "url": issue.get_absolute_url(),
             "summary": issue.preheader,
-            "actor": issue.newsletter.name,
+            "actor": (
+                {"username": issue.created_by.username, "name": issue.created_by.name}
+                if issue.created_by
+                else None
+            ),
+            "newsletter": issue.newsletter.name,
         },
     )
 

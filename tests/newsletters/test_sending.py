@@ -192,12 +192,13 @@ def test_cancel_sends_nothing_more(cast, smtp, make_issue):
 
 
 def test_finishing_publishes_to_the_org_feed_and_drafts_the_next_slot(cast, smtp, make_issue):
-    issue = start(make_issue())
+    issue = start(make_issue(created_by=cast["editor"]))
     send_issue(issue.pk)
     event = Event.objects.filter(stream="org", type="newsletter.published").last()
     assert event is not None
     assert set(event.data) >= {"title", "url", "summary", "actor"}
     assert event.data["url"] == f"/loop/{issue.archive_slug}/"
+    assert event.data["actor"] == {"username": "eddie.editor", "name": "Eddie Editor"}
     draft = Issue.objects.get(status=Issue.Status.DRAFT)
     assert draft.scheduled_for > timezone.now()
 
