@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from feeds import events
 from tests.factories import PASSWORD, make_cast
+from tests.feeds.isolation import private_channel_prefix  # noqa: F401 - autouse fixture
 from tests.servers import asgi_server, free_port
 
 
