@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from discussions.qa.models import QASession, Question, SessionState
@@ -147,11 +148,18 @@ def flow(cast: dict, asker: User, clock: Clock, api_as) -> Flow:  # type: ignore
     votes.vote(user=asker, question=question)
 
     clock.set(10, 52, 3)
+    questions.set_following(user=cast["staff"], question=question, following=True)
     votes.vote(user=colleague, question=question)
     votes.vote(user=leader, question=question)
     colleague_anon, _ = questions.ask_question(
         asker=colleague, title="Anonymous from someone else", anonymous=True, session=session
     )
+
+    page = Client()
+    page.force_login(asker)
+    page_at = clock.set(11, 23, 19)
+    asked = page.post("/ask/", {"title": "Asked on the page", "anonymous": "on"})
+    assert asked.status_code == 200 and "/ask/mine/" in asked.content.decode()
 
     second_at = clock.set(11, 43, 17)
     second, second_token = questions.ask_question(
@@ -197,5 +205,5 @@ def flow(cast: dict, asker: User, clock: Clock, api_as) -> Flow:  # type: ignore
         second=second,
         second_token=second_token,
         declined=declined,
-        exact=[asked_at, second_at, edited_at, held_at, follow_up_at],
+        exact=[asked_at, page_at, second_at, edited_at, held_at, follow_up_at],
     )
