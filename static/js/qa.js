@@ -131,8 +131,13 @@
     button.setAttribute("aria-label", "Vote for: " + question.title);
     var number = document.createElement("span");
     number.setAttribute("data-votes-count", "");
+    number.id = "qa-votes-" + question.id;
     number.textContent = question.votes || 0;
-    button.append("▲ ", number);
+    button.setAttribute("aria-describedby", number.id);
+    var arrow = document.createElement("span");
+    arrow.setAttribute("aria-hidden", "true");
+    arrow.textContent = "▲";
+    button.append(arrow, " ", number);
     form.append(csrf, button);
     votes.append(form);
     var main = document.createElement("div");
