@@ -235,3 +235,26 @@ def test_a_draft_can_start_from_a_saved_template(cast, api_as, newsletter):
         "/api/v1/newsletters/in-the-loop/issues/", {"template": template.pk}, format="json"
     )
     assert response.data["blocks"] == template.blocks
+
+
+def test_every_loop_endpoint_is_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    expected = ["newsletters/", "newsletters/{slug}/issues/", "issues/{id}/"] + [
+        f"issues/{{id}}/{action}/"
+        for action in (
+            "preview",
+            "send-test",
+            "schedule",
+            "send",
+            "pause",
+            "resume",
+            "cancel",
+            "stats",
+        )
+    ]
+    for path in expected:
+        assert f"/api/v1/{path}" in paths, path
+    assert "patch" in paths["/api/v1/issues/{id}/"]
+    assert "post" in paths["/api/v1/newsletters/{slug}/issues/"]
