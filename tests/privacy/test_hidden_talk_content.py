@@ -73,7 +73,25 @@ def test_hidden_thread_and_comment_are_gone_for_everyone_else(cast, hidden, view
         response = client.get(url)
         text = response.content.decode()
         assert SECRET_TITLE not in text and SECRET_BODY not in text, url
-    assert client.get(f"/talk/threads/{hidden['thread'].pk}/").status_code == 404
+    thread, comment = hidden["thread"].pk, hidden["comment"].pk
+    for url in [
+        f"/talk/threads/{thread}/",
+        f"/talk/threads/{thread}/history/",
+        f"/talk/threads/{thread}/reactions/",
+        f"/talk/comments/{comment}/",
+        f"/talk/comments/{comment}/history/",
+        f"/talk/comments/{comment}/reactions/",
+        f"/api/v1/threads/{thread}/",
+        f"/api/v1/threads/{thread}/comments/",
+        f"/api/v1/threads/{thread}/reactions/",
+        f"/api/v1/comments/{comment}/",
+        f"/api/v1/comments/{comment}/reactions/",
+    ]:
+        response = client.get(url)
+        text = response.content.decode()
+        assert response.status_code in (403, 404) or (
+            SECRET_TITLE not in text and SECRET_BODY not in text
+        ), url
 
 
 def test_the_author_and_moderators_still_see_hidden_content(cast, hidden):
