@@ -9,7 +9,11 @@ class FeedsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
+        from feeds.tasks import schedule
+        from intranet.worker import at_worker_start
+
         user_logged_out.connect(_close_sockets_of_session, dispatch_uid="feeds.logout")
+        at_worker_start(schedule)
 
 
 def _close_sockets_of_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -124,3 +124,18 @@ def test_a_fresh_process_starts_without_import_cycles():
     # only a fresh interpreter shows a cycle there (the test process has DRF loaded).
     result = run_django({}, "check")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_worker_start_begins_each_recurring_chain_once():
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from intranet.worker import start_recurring_tasks
+
+    start_recurring_tasks()
+    start_recurring_tasks()  # a second worker starting must not double the chains
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    paths = sorted(waiting.values_list("task_path", flat=True))
+    assert paths.count("intranet.tasks.heartbeat") == 1
+    assert paths.count("feeds.tasks.prune_events") == 1
+    assert paths.count("feeds.tasks.send_digests") == 2  # daily and weekly

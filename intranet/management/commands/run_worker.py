@@ -1,26 +1,21 @@
-"""Run the task worker with its heartbeat (shown by /healthz)."""
+"""Run the task worker after starting the recurring tasks apps registered
+(the heartbeat shown by /healthz, event pruning, digests, ...)."""
 
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from intranet.tasks import heartbeat
+from intranet import tasks  # noqa: F401 - registers the heartbeat starter
+from intranet.worker import start_recurring_tasks
 
 
 class Command(BaseCommand):
-    help = "Run the database task worker and keep its heartbeat going."
+    help = "Run the database task worker and keep the recurring tasks going."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--queue-name", default="*")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # One heartbeat chain for all workers: start one only if none is waiting.
-        pending = DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY, task_path=heartbeat.module_path
-        )
-        if not pending.exists():
-            heartbeat.enqueue()
+        start_recurring_tasks()
         call_command("db_worker", queue_name=options["queue_name"], interval=0.5)
