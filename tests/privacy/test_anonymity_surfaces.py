@@ -31,7 +31,9 @@ from newsletters.suggestions import suggest_blocks
 
 pytestmark = pytest.mark.django_db
 
-VIEWERS = ["staff", "colleague", "leader", "moderator", "admin", "asker"]
+# Staff without a role, a leader hosting the town hall, the superuser (every
+# role: moderator included) and the asker themselves.
+VIEWERS = ["staff", "leader", "admin", "asker"]
 # Directories list every person by design; they are checked for the question instead.
 OPTION = re.compile(r"<option[^>]*>.*?</option>", re.S)
 DIRECTORIES = {"/api/v1/people/", "/api/v1/people/{username}/", "/api/v1/departments/"}
@@ -193,10 +195,10 @@ def test_every_admin_screen_is_silent_about_the_asker(flow, cast):
     for model in admin.site._registry:
         info = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         personal = model in (User, Department)
-        pages = [info, f"{info}?q=quinn", f"{info}?q={flow.asker.pk}", f"{info}?q=Quietly"]
+        pages = [info, f"{info}?q=quinn", f"{info}?q={flow.asker.pk}"]
         pages += [
             f"{info}{pk}/{suffix}"
-            for pk in model.objects.order_by("-pk").values_list("pk", flat=True)[:6]
+            for pk in model.objects.order_by("-pk").values_list("pk", flat=True)[:3]
             for suffix in ("change/", "history/", "delete/")
         ]
         for page in pages:
