@@ -7,6 +7,7 @@ default) and rewrite bench/RESULTS.md and bench/results/<scenario>.json.
 
 import argparse
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -49,6 +50,8 @@ def install_requirements() -> None:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    # A SIGTERM (a timeout, Ctrl-C's cousin) unwinds normally: servers and swarms stop.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     install_requirements()
     scenarios = args.scenarios or SCENARIOS
     cfg = Config(

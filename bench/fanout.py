@@ -30,6 +30,7 @@ from bench.common import (
 
 SIZES = [1000, 5000, 10000]
 SERVERS = ["uvicorn", "daphne"]
+POOL_OFF_N = 500
 # A payload the size of a real question event (~600 bytes of JSON).
 PAYLOAD = {
     "id": 0,
@@ -48,7 +49,7 @@ def events_for(n: int, target: str, smoke: bool) -> int:
         return 3
     if target == "textbook":
         return 5
-    return 20 if n <= 5000 else 10
+    return 20 if n <= 1000 else 10
 
 
 class Publisher:
@@ -194,7 +195,7 @@ def measure(
     }
 
 
-def run_product(cfg: Config, kind: str, n: int, people: list[int]) -> dict[str, Any]:
+def run_product(cfg: Config, kind: str, n: int, people: list[int], **env: str) -> dict[str, Any]:
     host = people[0]
     data.leader(host)
     session_id = data.town_hall(host)
@@ -203,7 +204,8 @@ def run_product(cfg: Config, kind: str, n: int, people: list[int]) -> dict[str, 
     askers = people[1 : 1 + max(50, min(n, 500))]
     start_id = data.max_event_id()
     data.close_connections()
-    with running(cfg, kind, "bench.asgi:application", f"fanout-product-{kind}-{n}") as server:
+    name = f"fanout-product-{kind}-{n}" + ("-nopool" if env else "")
+    with running(cfg, kind, "bench.asgi:application", name, **env) as server:
         headers = data.auth_headers(viewers)
         result = measure(
             cfg,
@@ -270,12 +272,24 @@ def run(cfg: Config, sizes: list[int] | None = None, servers: list[str] | None =
         if "bare" in cfg.targets:
             runs.append({"target": "bare", "server": "websockets", **run_bare(cfg, n)})
         for kind in servers:
+            # 10,000 sockets: the faster server only, unless --full (the time budget).
+            if n > 5000 and kind != servers[0] and not cfg.full:
+                continue
             if "product" in cfg.targets:
                 runs.append(
                     {"target": "product", "server": kind, **run_product(cfg, kind, n, people)}
                 )
             if "textbook" in cfg.targets and (n <= 5000 or cfg.full):
                 runs.append({"target": "textbook", "server": kind, **run_textbook(cfg, kind, n)})
+    if "product" in cfg.targets and not cfg.smoke and 1000 in sizes:
+        # The product's own settings (no connection pool), for the record.
+        runs.append(
+            {
+                "target": "product-pool-off",
+                "server": servers[0],
+                **run_product(cfg, servers[0], POOL_OFF_N, people, BENCH_DB_POOL="0"),
+            }
+        )
     result = {"runs": runs}
     write_result(cfg, "fanout", result)
     return result

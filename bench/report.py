@@ -52,6 +52,7 @@ def fanout_rows(result: dict) -> list[Row]:
             if "latency" in b
             else "–"
         )
+        figure += f"; joins took {num(r['connect_s'], 1)} s"
         rows.append(
             (
                 f"fan-out {r['n']:,} sockets, {r['target']} under {r['server']}",

@@ -1,8 +1,9 @@
 """One client process of the swarm: many WebSocket clients on one event loop.
 
-Each client is an `asyncio.Protocol` driving websockets' Sans-I/O
-`ClientProtocol` (no task per socket, so the clients cost little CPU beside
-the server). The runner talks to the process over stdin/stdout, one JSON
+Each client is an `asyncio.Protocol` (no task per socket): websockets'
+Sans-I/O `ClientProtocol` does the opening handshake, then the client parses
+the servers' (unmasked, unfragmented) frames itself, so the clients cost
+little CPU beside the server under test. The runner talks to the process over stdin/stdout, one JSON
 object a line:
 
     argv[1]:  a JSON config file {"url", "origin", "headers": [[...], ...],
@@ -17,6 +18,7 @@ Times are `time.monotonic()` (CLOCK_MONOTONIC: comparable across processes)."""
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -169,6 +171,8 @@ class Client(asyncio.Protocol):
         self.target = 0
         self.caught_up_at: float | None = None
         self.sampled = False
+        self.raw = False
+        self.buffer = bytearray()
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
@@ -191,6 +195,7 @@ class Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.raw = False
         self.proto = ClientProtocol(self.swarm.uri, origin=self.swarm.origin, max_size=None)
         request = self.proto.connect()
         for key, value in self.headers:
@@ -207,11 +212,27 @@ class Client(asyncio.Protocol):
                 self.transport.write_eof() if self.transport.can_write_eof() else None
 
     def send(self, obj: dict) -> None:
-        assert self.proto is not None
-        self.proto.send_text(json.dumps(obj).encode())
-        self.flush()
+        self.write_frame(0x1, json.dumps(obj).encode())
+
+    def write_frame(self, opcode: int, payload: bytes) -> None:
+        """A masked client frame (payloads here are small)."""
+        assert self.transport is not None
+        mask = os.urandom(4)
+        size = len(payload)
+        head = bytes([0x80 | opcode])
+        if size < 126:
+            head += bytes([0x80 | size])
+        else:
+            head += bytes([0x80 | 126]) + size.to_bytes(2, "big")
+        key = int.from_bytes((mask * (size // 4 + 1))[:size], "big") if size else 0
+        masked = (int.from_bytes(payload, "big") ^ key).to_bytes(size, "big") if size else b""
+        self.transport.write(head + mask + masked)
 
     def data_received(self, data: bytes) -> None:
+        if self.raw:
+            self.buffer += data
+            self.read_frames(time.monotonic())
+            return
         proto = self.proto
         assert proto is not None
         proto.receive_data(data)
@@ -228,13 +249,57 @@ class Client(asyncio.Protocol):
                 self.open = True
                 self.swarm.connects += 1
                 self.attempt = 0
+                # From here on, frames are parsed here: websockets' parser costs
+                # more CPU per message than the servers under test spend.
+                self.raw = True
+                self.buffer = bytearray()
                 message: dict[str, Any] = {"op": "subscribe", "stream": self.swarm.stream}
                 if self.last_id:
                     message["since"] = self.last_id
                 self.send(message)
         self.flush()
 
+    def read_frames(self, now: float) -> None:
+        buf = self.buffer
+        pos, size = 0, len(buf)
+        while size - pos >= 2:
+            b0, b1 = buf[pos], buf[pos + 1]
+            length, head = b1 & 0x7F, 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
+            end = pos + head + length
+            if end > size:
+                break
+            payload = bytes(buf[pos + head : end])
+            pos = end
+            opcode = b0 & 0x0F
+            if opcode == 0x1:
+                self.on_text(payload, now)
+            elif opcode == 0x9:
+                self.write_frame(0xA, payload)
+            elif opcode == 0x8:
+                if self.transport is not None:
+                    self.transport.close()
+                break
+        del buf[:pos]
+
     def on_text(self, data: bytes, now: float) -> None:
+        if data.startswith((b'{"op":"event"', b'{"op": "event"')):
+            # The top-level id follows "op" and "stream" in every server's frames.
+            start = data.find(b'"id":', 14) + 5
+            while data[start] == 32:
+                start += 1
+            end = start
+            while 48 <= data[end] <= 57:
+                end += 1
+            self.on_event(int(data[start:end]), now)
+            return
         head = data[:40]
         if b'"snapshot"' in head:
             if self.swarm.snapshot_marker in data[:120]:
@@ -248,16 +313,7 @@ class Client(asyncio.Protocol):
         message = json.loads(data)
         op = message.get("op")
         if op == "event":
-            event_id = message["id"]
-            if event_id in self.seen:
-                self.swarm.duplicates += 1
-                return
-            self.seen.add(event_id)
-            if event_id > self.last_id:
-                self.last_id = event_id
-            self.swarm.on_event(event_id, now)
-            if self.target:
-                self.check_caught_up(now)
+            self.on_event(message["id"], now)
         elif op == "subscribed":
             self.last_id = max(self.last_id, message.get("last_id") or 0)
             self.swarm.on_subscribed(self)
@@ -267,6 +323,17 @@ class Client(asyncio.Protocol):
             self.swarm.on_refused(self, f"error {message.get('code')}: {message.get('message')}")
         elif op == "resync":
             self.swarm.error("resync")
+
+    def on_event(self, event_id: int, now: float) -> None:
+        if event_id in self.seen:
+            self.swarm.duplicates += 1
+            return
+        self.seen.add(event_id)
+        if event_id > self.last_id:
+            self.last_id = event_id
+        self.swarm.on_event(event_id, now)
+        if self.target:
+            self.check_caught_up(now)
 
     def check_caught_up(self, now: float) -> None:
         if self.caught_up_at is None and self.last_id >= self.target:
