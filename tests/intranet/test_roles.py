@@ -30,3 +30,9 @@ def test_sync_keeps_permissions_an_administrator_added():
     editor.permissions.add(extra)
     call_command("migrate", verbosity=0)
     assert editor.permissions.filter(pk=extra.pk).exists()
+
+
+def test_newsletter_editors_may_edit_issues_but_not_see_deliveries():
+    editor = Group.objects.get(name=Role.NEWSLETTER_EDITOR)
+    assert editor.permissions.filter(codename="change_issue").exists()
+    assert not editor.permissions.filter(content_type__model="delivery").exists()

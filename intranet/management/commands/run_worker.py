@@ -18,4 +18,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         start_recurring_tasks()
-        call_command("db_worker", queue_name=options["queue_name"], interval=0.5)
+        # No autoreloader: it would leave an orphan worker when signalled under DEBUG.
+        call_command("db_worker", queue_name=options["queue_name"], interval=0.5, reload=False)
