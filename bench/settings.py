@@ -22,3 +22,7 @@ if os.environ.get("BENCH_DB_POOL", "1") == "1" and DATABASES["default"]["ENGINE"
 ):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 8}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# The benchmark re-asks with the same people run after run: the per-person
+# hourly allowance for questions is the product's, not what is measured.
+QA_QUESTIONS_PER_HOUR = 1_000_000

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: keeps the whole stack synchronous (see intranet/middleware.py).
+    "intranet.middleware.SyncStack",
 ]
 
 ROOT_URLCONF = "intranet.urls"

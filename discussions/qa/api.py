@@ -162,15 +162,22 @@ class QuestionDetail(APIView):
         return _render(request, pk)
 
 
+def _votable(request: Request, pk: int) -> Question:
+    # A vote needs only what the visibility rule and the stream name read: in a
+    # town hall's vote storm the full output shape (prefetches) was the cost.
+    found = Question.objects.visible_to(request.user).only("pk", "status", "session_id")
+    return get_object_or_404(found, pk=pk)
+
+
 class VoteView(APIView):
     @extend_schema(operation_id="qa_questions_vote", request=None, responses=VoteOut)
     def post(self, request: Request, pk: int) -> Response:
-        count = votes.vote(user=request.user, question=_question(request, pk))
+        count = votes.vote(user=request.user, question=_votable(request, pk))
         return Response(VoteOut({"votes": count, "you_voted": True}).data)
 
     @extend_schema(operation_id="qa_questions_unvote", request=None, responses=VoteOut)
     def delete(self, request: Request, pk: int) -> Response:
-        count = votes.unvote(user=request.user, question=_question(request, pk))
+        count = votes.unvote(user=request.user, question=_votable(request, pk))
         return Response(VoteOut({"votes": count, "you_voted": False}).data)
 
 

@@ -44,3 +44,25 @@ def test_the_working_cache_still_raises_for_missing_incr_keys():
     # (or when the embedded default uses the local-memory cache).
     with pytest.raises(ValueError):
         cache.incr("no-such-key")
+
+
+def test_cache_objects_of_different_requests_share_one_client_and_pool():
+    # Under ASGI Django builds a cache object per request context: each used
+    # to open its own connection pool (a new TCP connection per request).
+    import threading
+
+    from intranet.cache import ResilientRedisCache
+
+    location = f"redis://127.0.0.1:{free_port()}/9"
+    params = {"OPTIONS": {"socket_connect_timeout": 1}}
+    first = ResilientRedisCache(location, params)
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(ResilientRedisCache(location, params)))
+    thread.start()
+    thread.join()
+    second = seen[0]
+    assert first is not second
+    assert first._cache is second._cache
+    assert first._cache.get_client() is second._cache.get_client(write=True)
+    other = ResilientRedisCache(location, {"OPTIONS": {"socket_timeout": 2}})
+    assert other._cache is not first._cache
