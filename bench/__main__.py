@@ -37,10 +37,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def install_requirements() -> None:
     """The benchmark's own tools (bench/requirements.txt), with pip, when missing."""
-    import importlib.util
     import subprocess
 
-    if importlib.util.find_spec("psycopg_pool") and shutil.which("py-spy", path=BIN):
+    if shutil.which("py-spy", path=BIN):
         return
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "-r", str(BENCH / "requirements.txt")],

@@ -63,6 +63,8 @@ class Config:
             # The product default. Under ASGI a persistent connection belongs to one
             # request's context and is never reused: 60 s exhausted PostgreSQL's 100.
             DB_CONN_MAX_AGE="0",
+            # The production setting the README recommends (a pool per process).
+            DB_POOL_SIZE="8",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),

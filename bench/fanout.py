@@ -287,7 +287,7 @@ def run(cfg: Config, sizes: list[int] | None = None, servers: list[str] | None =
             {
                 "target": "product-pool-off",
                 "server": servers[0],
-                **run_product(cfg, servers[0], POOL_OFF_N, people, BENCH_DB_POOL="0"),
+                **run_product(cfg, servers[0], POOL_OFF_N, people, DB_POOL_SIZE="0"),
             }
         )
     result = {"runs": runs}

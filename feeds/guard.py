@@ -97,6 +97,8 @@ class Guard:
                 continue
             socket.user = fresh
             for stream in list(socket.subs):
-                if not verdict.readable.get((fresh.pk, stream), False):
+                # A stream subscribed while the query ran is not in the verdict:
+                # it was authorised moments ago and is judged next round.
+                if verdict.readable.get((fresh.pk, stream)) is False:
                     await self.hub.unsubscribe(socket, stream)
                     socket.send_error("forbidden", socket.name_of(stream), "Access was withdrawn.")

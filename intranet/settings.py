@@ -133,6 +133,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": env_str("SQLITE_TEST_NAME", str(VAR_DIR / "test.sqlite3"))
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# A connection pool per process (psycopg-pool): under ASGI every request and
+# every socket's database call otherwise opens a new PostgreSQL connection.
+# DB_POOL_SIZE is the most connections one process holds; keep the sum over
+# all processes under PostgreSQL's max_connections. 0 turns pooling off.
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0)
+if IS_POSTGRES and DB_POOL_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_SIZE),
+        "max_size": DB_POOL_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # pooled connections are not persistent ones
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "intranet.User"

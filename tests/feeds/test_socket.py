@@ -409,6 +409,60 @@ def test_losing_a_role_drops_the_subscription_and_deactivation_closes_the_socket
     assert closed == {"type": "websocket.close", "code": 4403}
 
 
+def test_the_re_check_keeps_a_subscription_made_while_its_query_ran(cast, tally_kind):
+    # Thousands of clients join a town hall while the re-check's query runs:
+    # their fresh subscriptions are not in its verdict, and must stay.
+    from feeds import guard
+
+    leader, staff = cast["leader"], cast["staff"]
+
+    class Socket:
+        session_key = token_hash = None
+
+        def __init__(self, user, streams):  # type: ignore[no-untyped-def]
+            self.user, self.subs, self.errors, self.closed = user, dict.fromkeys(streams), [], None
+
+        def send_error(self, code, stream, message):  # type: ignore[no-untyped-def]
+            self.errors.append((code, stream))
+
+        def close(self, code, reason=""):  # type: ignore[no-untyped-def]
+            self.closed = code
+
+        def name_of(self, stream):  # type: ignore[no-untyped-def]
+            return stream
+
+    class Hub:
+        def __init__(self, sockets):  # type: ignore[no-untyped-def]
+            self.sockets = sockets
+
+        async def unsubscribe(self, socket, stream):  # type: ignore[no-untyped-def]
+            socket.subs.pop(stream)
+
+    joining, reader = Socket(leader, ["tally:1"]), Socket(staff, [])
+    real_judge = guard._judge
+
+    async def check() -> None:
+        await guard.Guard(Hub([joining, reader])).check()
+
+    def judge(*args):  # type: ignore[no-untyped-def]
+        verdict = real_judge(*args)
+        joining.subs["tally:2"] = None  # subscribed (and authorised) meanwhile
+        reader.subs["tally:3"] = None
+        return verdict
+
+    guard._judge = judge
+    try:
+        run(check)
+    finally:
+        guard._judge = real_judge
+    assert joining.errors == [] and set(joining.subs) == {"tally:1", "tally:2"}
+    assert reader.errors == [] and set(reader.subs) == {"tally:3"}
+    # The next round judges them: staff may not read tally streams.
+    run(check)
+    assert reader.errors == [("forbidden", "tally:3")] and reader.subs == {}
+    assert set(joining.subs) == {"tally:1", "tally:2"} and joining.closed is None
+
+
 def test_presence_counts_distinct_people_viewing_a_thread(cast):
     from feeds import streams
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from intranet.models import Heartbeat
@@ -139,3 +140,21 @@ def test_worker_start_begins_each_recurring_chain_once():
     assert paths.count("intranet.tasks.heartbeat") == 1
     assert paths.count("feeds.tasks.prune_events") == 1
     assert paths.count("feeds.tasks.send_digests") == 2  # daily and weekly
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="PostgreSQL only (CI's second run)")
+def test_db_pool_size_gives_each_process_a_connection_pool():
+    probe = (
+        "from django.db import connection; from intranet.models import User; "
+        "User.objects.exists(); pool = connection.pool; "
+        "print('none' if pool is None else f'{type(pool).__name__} {pool.max_size}')"
+    )
+    database = settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    shell = ("shell", "--no-imports", "-c", probe)
+    pooled = run_django({"DATABASE_URL": url, "DB_POOL_SIZE": "3"}, *shell)
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.split() == ["ConnectionPool", "3"]
+    plain = run_django({"DATABASE_URL": url, "DB_POOL_SIZE": "0"}, *shell)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split() == ["none"]
