@@ -9,8 +9,15 @@ class DiscussionsConfig(AppConfig):
         from discussions import search, search_talk, streams
         from feeds import streams as feed_streams
 
-        feed_streams.register("thread", streams.can_read_thread, streams.thread_exists)
-        feed_streams.register("topic", streams.can_read_topic, streams.topic_exists)
+        feed_streams.register(
+            "thread",
+            streams.can_read_thread,
+            streams.thread_exists,
+            open_to_all=streams.thread_open_to_all,
+        )
+        feed_streams.register(
+            "topic", streams.can_read_topic, streams.topic_exists, open_to_all=streams.topic_exists
+        )
         feed_streams.register_snapshot("thread", streams.thread_counts)
         search.register(search_talk.search_threads)
         search.register(search_talk.search_comments)

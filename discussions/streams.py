@@ -17,6 +17,12 @@ def can_read_thread(user: User, key: str) -> bool:
     return pk is not None and Thread.objects.visible_to(user).filter(pk=pk).exists()
 
 
+def thread_open_to_all(key: str) -> bool:
+    """Published, approved and not hidden: every active person reads it."""
+    pk = _pk(key)
+    return pk is not None and Thread.objects.public().filter(pk=pk).exists()
+
+
 def thread_exists(key: str) -> bool:
     pk = _pk(key)
     return pk is not None and Thread.objects.filter(pk=pk).exists()

@@ -36,7 +36,8 @@ class FeedList(generics.ListAPIView):
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        items = feed.unique_items(feed.ReadableFilter(request.user)(list(page or [])))
+        readable = feed.ReadableFilter(request.user)(list(page or []))
+        items = feed.unique_items(feed.current_items(readable))
         return self.get_paginated_response(self.get_serializer(items, many=True).data)
 
 

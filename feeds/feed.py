@@ -3,12 +3,14 @@
 Streams: `org`, the person's department (`dept:<id>`) and every stream they
 follow (`Follow`). An event is a feed item when its type's verb is one of
 `FEED_VERBS` and its data has a title (keys: docs/websocket.md, "Feed
-items"). Announcements pinned with `pinned_until` come first while pinned."""
+items"). Announcements pinned with `pinned_until` come first while pinned.
+A time-bound notice (its data's `expires_at`) drops out once it has passed."""
 
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from feeds import streams
 from feeds.models import Event, Follow
@@ -72,5 +74,17 @@ def unique_items(items: list[Event]) -> list[Event]:
         key = (event.type, str(event.data.get("url") or event.pk))
         if key not in seen:
             seen.add(key)
+            kept.append(event)
+    return kept
+
+
+def current_items(items: list[Event], now: timezone.datetime | None = None) -> list[Event]:
+    """Drops time-bound notices whose `expires_at` has passed."""
+    now = now or timezone.now()
+    kept = []
+    for event in items:
+        expires = event.data.get("expires_at") if isinstance(event.data, dict) else None
+        moment = parse_datetime(expires) if isinstance(expires, str) else None
+        if moment is None or moment > now:
             kept.append(event)
     return kept

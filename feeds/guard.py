@@ -49,8 +49,13 @@ def _judge(
     users = {
         u.pk: u for u in User.objects.filter(pk__in=user_ids, is_active=True).select_related(None)
     }
+    # One query per stream open to everyone (a town hall's thousands of
+    # viewers), the per-person check only for the others.
+    open_streams = {stream for stream in {s for _, s in subs} if streams.open_to_all(stream)}
     readable = {
-        (uid, stream): uid in users and streams.can_read(users[uid], stream) for uid, stream in subs
+        (uid, stream): uid in users
+        and (stream in open_streams or streams.can_read(users[uid], stream))
+        for uid, stream in subs
     }
     live_tokens = set(
         ApiToken.objects.live().filter(key_hash__in=list(tokens)).values_list("key_hash", flat=True)

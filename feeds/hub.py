@@ -18,6 +18,7 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,9 @@ class Hub:
         self.process = uuid.uuid4().hex[:12]
         self.sockets: set[LiveSocket] = set()
         self.streams: dict[str, set[LiveSocket]] = {}
+        # Per stream, how many of its sockets each person has (presence counts
+        # people, not tabs, and must not walk thousands of sockets per join).
+        self.people: dict[str, Counter[int]] = {}
         self.by_user: dict[int, set[LiveSocket]] = {}
         self.layer = get_channel_layer()
         self.channel: str | None = None
@@ -128,7 +132,9 @@ class Hub:
     async def subscribe(self, socket: "LiveSocket", stream: str) -> None:
         members = self.streams.setdefault(stream, set())
         first = not members
-        members.add(socket)
+        if socket not in members:
+            members.add(socket)
+            self.people.setdefault(stream, Counter())[socket.user.pk] += 1
         if first:
             await self._join(feed_events.group_name(stream))
         await self.snapshots.joined(stream, socket)
@@ -139,8 +145,14 @@ class Hub:
         if members is None or socket not in members:
             return
         members.discard(socket)
+        people = self.people.get(stream)
+        if people is not None:
+            people[socket.user.pk] -= 1
+            if people[socket.user.pk] <= 0:
+                del people[socket.user.pk]
         if not members:
             del self.streams[stream]
+            self.people.pop(stream, None)
             await self._leave(feed_events.group_name(stream))
         await self.snapshots.left(stream, socket)
 

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRESENCE_TTL = 45.0
+# How long a built snapshot may be handed to new subscribers while no change
+# notice has arrived (the 1 s version poll bounds what a lost doorbell hides).
+RECENT_SNAPSHOT_AGE = 1.0
 PRESENCE_REFRESH = 15.0
 
 
@@ -66,6 +69,11 @@ class Snapshots:
         self.viewers: dict[str, int] = {}
         self.presence_dirty: set[str] = set()
         self.redis: Any = None
+        # The last snapshot frame built per stream, for the next joiners: a
+        # town hall's thousands of joins share one build instead of one each.
+        # Any change notice (touch, version poll) drops it.
+        self.recent: dict[str, tuple[float, str]] = {}
+        self.generation: dict[str, int] = {}
 
     def start(self) -> list[asyncio.Task]:
         if settings.REDIS_URL:
@@ -95,6 +103,8 @@ class Snapshots:
 
     def touched(self, stream: str) -> None:
         """Coalesce: at most one rebuild per stream per interval."""
+        self.recent.pop(stream, None)
+        self.generation[stream] = self.generation.get(stream, 0) + 1
         if stream not in self.hub.streams or snapshot_builder(stream) is None:
             return
         if stream in self.pending:
@@ -111,6 +121,7 @@ class Snapshots:
         members = self.hub.streams.get(stream)
         if not members:
             return
+        generation = self.generation.get(stream, 0)
         try:
             version, snapshot = await database_sync_to_async(_build)(stream)
         except Exception:  # noqa: BLE001 - a broken builder must not end delivery
@@ -119,18 +130,31 @@ class Snapshots:
         self.versions[stream] = max(version, self.versions.get(stream, 0))
         if snapshot is not None:
             frame = snapshot_frame(stream, *snapshot)
+            if self.generation.get(stream, 0) == generation:
+                self.recent[stream] = (time.monotonic(), frame)
             for socket in list(self.hub.streams.get(stream, ())):
                 socket.push_snapshot(stream, frame)
 
     async def fresh_for(self, stream: str, socket: "LiveSocket") -> None:
         """A new subscriber's own snapshot, sent right after `subscribed`."""
         if snapshot_builder(stream) is not None:
-            version, snapshot = await database_sync_to_async(_build)(stream)
-            self.versions.setdefault(stream, version)
-            if snapshot is not None:
-                socket.push_snapshot(stream, snapshot_frame(stream, *snapshot))
+            recent = self.recent.get(stream)
+            if recent is not None and time.monotonic() - recent[0] < RECENT_SNAPSHOT_AGE:
+                socket.push_snapshot(stream, recent[1])
+            else:
+                generation = self.generation.get(stream, 0)
+                version, snapshot = await database_sync_to_async(_build)(stream)
+                self.versions.setdefault(stream, version)
+                if snapshot is not None:
+                    frame = snapshot_frame(stream, *snapshot)
+                    if self.generation.get(stream, 0) == generation:
+                        # Nothing changed while it was built: the next joiners may share it.
+                        self.recent[stream] = (time.monotonic(), frame)
+                    socket.push_snapshot(stream, frame)
         if has_presence(stream):
-            viewers = self.viewers.get(stream, self._local_viewers(stream))
+            viewers = self.viewers.get(stream)
+            if viewers is None:
+                viewers = self._local_viewers(stream)
             socket.push_snapshot(stream, snapshot_frame(stream, "presence", {"viewers": viewers}))
 
     async def _version_loop(self) -> None:
@@ -141,6 +165,8 @@ class Snapshots:
                 if stream not in self.hub.streams:
                     self.versions.pop(stream, None)
                     self.last_built.pop(stream, None)
+                    self.recent.pop(stream, None)
+                    self.generation.pop(stream, None)
             if not watched:
                 continue
             try:
@@ -158,7 +184,7 @@ class Snapshots:
     # ---- presence ----------------------------------------------------------
 
     def _local_viewers(self, stream: str) -> int:
-        return len({socket.user.pk for socket in self.hub.streams.get(stream, ())})
+        return len(self.hub.people.get(stream, ()))
 
     def _key(self, stream: str) -> str:
         prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "intranet")
@@ -171,8 +197,7 @@ class Snapshots:
     async def left(self, stream: str, socket: "LiveSocket") -> None:
         if not has_presence(stream):
             return
-        still_here = any(s.user.pk == socket.user.pk for s in self.hub.streams.get(stream, ()))
-        if not still_here:
+        if socket.user.pk not in self.hub.people.get(stream, ()):
             await self._mark(stream, socket.user.pk, present=False)
 
     async def _mark(self, stream: str, user_id: int, *, present: bool) -> None:
@@ -202,7 +227,7 @@ class Snapshots:
                 refresh_at = time.monotonic() + PRESENCE_REFRESH
             counts = await self._count(streams, refresh=refresh)
             for stream in streams:
-                viewers = counts.get(stream, self._local_viewers(stream))
+                viewers = counts[stream] if stream in counts else self._local_viewers(stream)
                 if self.viewers.get(stream) != viewers or stream in self.presence_dirty:
                     self.viewers[stream] = viewers
                     frame = snapshot_frame(stream, "presence", {"viewers": viewers})
@@ -219,7 +244,7 @@ class Snapshots:
             for stream in streams:
                 key = self._key(stream)
                 if refresh:
-                    users = {socket.user.pk for socket in self.hub.streams.get(stream, ())}
+                    users = list(self.hub.people.get(stream, ()))
                     mapping = {f"{uid}:{self.hub.process}": now + PRESENCE_TTL for uid in users}
                     if mapping:
                         pipe.zadd(key, mapping)

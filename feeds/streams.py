@@ -24,13 +24,24 @@ class StreamKind:
     kind: str
     can_read: ReadCheck
     exists: Callable[[str], bool] | None = None
+    open_to_all: Callable[[str], bool] | None = None
 
 
 _kinds: dict[str, StreamKind] = {}
 
 
-def register(kind: str, can_read: ReadCheck, exists: Callable[[str], bool] | None = None) -> None:
-    _kinds[kind] = StreamKind(kind, can_read, exists)
+def register(
+    kind: str,
+    can_read: ReadCheck,
+    exists: Callable[[str], bool] | None = None,
+    *,
+    open_to_all: Callable[[str], bool] | None = None,
+) -> None:
+    """`open_to_all(key)`, when given, answers True only if every active
+    person may read `kind:key` (a published thread, an open town hall): the
+    socket re-check then judges thousands of readers with one query, and asks
+    `can_read` per person only when it answers False."""
+    _kinds[kind] = StreamKind(kind, can_read, exists, open_to_all)
 
 
 _snapshots: dict[str, SnapshotBuild] = {}
@@ -91,6 +102,13 @@ def can_read(user: User | AnonymousUser, stream: str) -> bool:
     return entry is not None and entry.can_read(user, key)
 
 
+def open_to_all(stream: str) -> bool:
+    """Every active person may read `stream` (False when unsure)."""
+    kind, key = split(stream)
+    entry = _kinds.get(kind)
+    return entry is not None and entry.open_to_all is not None and entry.open_to_all(key)
+
+
 def exists(stream: str) -> bool:
     kind, key = split(stream)
     entry = _kinds.get(kind)
@@ -113,8 +131,8 @@ def _person_exists(key: str) -> bool:
     return key.isdigit() and len(key) < 19 and User.objects.filter(pk=int(key)).exists()
 
 
-register("org", lambda user, key: key == "")
+register("org", lambda user, key: key == "", open_to_all=lambda key: key == "")
 # A department's activity: its own members only.
 register("dept", _own_department, _department_exists)
 # A person's public activity (their profile's "recent activity"): every active colleague.
-register("user", lambda user, key: key.isdigit(), _person_exists)
+register("user", lambda user, key: key.isdigit(), _person_exists, open_to_all=str.isdigit)

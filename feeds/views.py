@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = page[:PAGE_SIZE]
     readable = feed.ReadableFilter(request.user)
     context = {
-        "items": feed.unique_items(readable(page)),
+        "items": feed.unique_items(feed.current_items(readable(page))),
         "older": page[-1].pk if more else None,
         "pinned": [] if before else readable(feed.pinned_events()),
         "live_streams": " ".join(names[:LIVE_STREAMS_ON_HOME]),

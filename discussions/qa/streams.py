@@ -6,7 +6,7 @@
   held questions: hosts of that session and moderators only;
 - `question:<id>`: one question's page (edits, answer, follow-ups)."""
 
-from discussions.qa.models import QASession, Question, QuestionStatus
+from discussions.qa.models import QASession, Question, QuestionStatus, SessionState
 from intranet.models import User
 
 RANKING_SIZE = 50
@@ -22,6 +22,15 @@ def can_read_list(user: User, key: str) -> bool:
         return True
     pk = _session_id(key)
     return pk is not None and QASession.objects.visible_to(user).filter(pk=pk).exists()
+
+
+def list_open_to_all(key: str) -> bool:
+    """The board, and every session past its draft."""
+    pk = _session_id(key)
+    if key == BOARD:
+        return True
+    found = QASession.objects.filter(pk=pk).exclude(state=SessionState.DRAFT)
+    return pk is not None and found.exists()
 
 
 def can_read_queue(user: User, key: str) -> bool:
@@ -81,7 +90,7 @@ def build_ranking(key: str) -> tuple[str, dict]:
 def register_all() -> None:
     from feeds import streams
 
-    streams.register("qa", can_read_list, list_exists)
+    streams.register("qa", can_read_list, list_exists, open_to_all=list_open_to_all)
     streams.register("qa_host", can_read_queue, list_exists)
     streams.register("question", can_read_question, question_exists)
     streams.register_snapshot("qa", build_ranking)

@@ -162,6 +162,29 @@ def test_expired_notice_drops_out_of_lists_but_keeps_its_page(cast, api_as, post
     assert api_as(cast["staff"]).get(f"/api/v1/threads/{thread.pk}/").status_code == 200
 
 
+def test_expired_notice_drops_out_of_the_home_feed(cast, api_as, client, post, monkeypatch):
+    soon = timezone.now() + timedelta(minutes=5)
+    thread = post(
+        cast["communicator"],
+        kind="announcement",
+        title="Car park B closed tonight",
+        important=True,
+        important_until=soon + timedelta(days=1),
+        expires_at=soon,
+    )
+
+    def feed_urls() -> list[str]:
+        return [i["url"] for i in api_as(cast["staff"]).get("/api/v1/feed/").json()["results"]]
+
+    client.force_login(cast["staff"])
+    assert thread.get_absolute_url() in feed_urls()
+    assert thread.title in client.get("/").content.decode()
+    later = soon + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert thread.get_absolute_url() not in feed_urls()
+    assert thread.title not in client.get("/").content.decode()
+
+
 def test_expiry_before_publication_is_400(cast, api_as, topic):
     response = api_as(cast["communicator"]).post(
         "/api/v1/threads/",

@@ -372,6 +372,33 @@ def test_touches_in_a_burst_are_coalesced_into_few_snapshots(cast, tally_kind, s
     assert got[-1]["data"]["votes"] == 20
 
 
+def test_joiners_share_one_snapshot_build_until_the_state_changes(cast, tally_kind):
+    # A town hall's thousands of joins must not each rebuild the ranking.
+    tally_kind["votes"] = 3
+
+    async def join() -> tuple[WebsocketCommunicator, dict]:
+        comm = await connect(cast["leader"])
+        await send(comm, {"op": "subscribe", "stream": "tally:8"})
+        await until(comm, "subscribed")
+        return comm, await until(comm, "snapshot")
+
+    async def scenario() -> tuple[list[dict], int, dict]:
+        joined = [await join() for _ in range(5)]
+        builds = tally_kind["builds"]
+        tally_kind["votes"] = 4
+        await in_thread(lambda: events.touch("tally:8"))
+        await until(joined[0][0], "snapshot")  # the coalesced rebuild reaches the members
+        late, snapshot = await join()
+        for comm, _ in [*joined, (late, None)]:
+            await comm.disconnect()
+        return [s for _, s in joined], builds, snapshot
+
+    first, builds, late = run(scenario)
+    assert builds == 1
+    assert [s["data"]["votes"] for s in first] == [3] * 5
+    assert late["data"]["votes"] == 4
+
+
 def test_staff_cannot_subscribe_to_a_leaders_only_stream(cast, tally_kind):
     async def scenario() -> dict:
         comm = await connect(cast["staff"])
@@ -409,6 +436,32 @@ def test_losing_a_role_drops_the_subscription_and_deactivation_closes_the_socket
     assert closed == {"type": "websocket.close", "code": 4403}
 
 
+class StubSocket:
+    """What the re-check reads and calls on a socket."""
+
+    session_key = token_hash = None
+
+    def __init__(self, user, streams):  # type: ignore[no-untyped-def]
+        self.user, self.subs, self.errors, self.closed = user, dict.fromkeys(streams), [], None
+
+    def send_error(self, code, stream, message):  # type: ignore[no-untyped-def]
+        self.errors.append((code, stream))
+
+    def close(self, code, reason=""):  # type: ignore[no-untyped-def]
+        self.closed = code
+
+    def name_of(self, stream):  # type: ignore[no-untyped-def]
+        return stream
+
+class StubHub:
+    def __init__(self, sockets):  # type: ignore[no-untyped-def]
+        self.sockets = sockets
+
+    async def unsubscribe(self, socket, stream):  # type: ignore[no-untyped-def]
+        socket.subs.pop(stream)
+
+
+
 def test_the_re_check_keeps_a_subscription_made_while_its_query_ran(cast, tally_kind):
     # Thousands of clients join a town hall while the re-check's query runs:
     # their fresh subscriptions are not in its verdict, and must stay.
@@ -416,33 +469,11 @@ def test_the_re_check_keeps_a_subscription_made_while_its_query_ran(cast, tally_
 
     leader, staff = cast["leader"], cast["staff"]
 
-    class Socket:
-        session_key = token_hash = None
-
-        def __init__(self, user, streams):  # type: ignore[no-untyped-def]
-            self.user, self.subs, self.errors, self.closed = user, dict.fromkeys(streams), [], None
-
-        def send_error(self, code, stream, message):  # type: ignore[no-untyped-def]
-            self.errors.append((code, stream))
-
-        def close(self, code, reason=""):  # type: ignore[no-untyped-def]
-            self.closed = code
-
-        def name_of(self, stream):  # type: ignore[no-untyped-def]
-            return stream
-
-    class Hub:
-        def __init__(self, sockets):  # type: ignore[no-untyped-def]
-            self.sockets = sockets
-
-        async def unsubscribe(self, socket, stream):  # type: ignore[no-untyped-def]
-            socket.subs.pop(stream)
-
-    joining, reader = Socket(leader, ["tally:1"]), Socket(staff, [])
+    joining, reader = StubSocket(leader, ["tally:1"]), StubSocket(staff, [])
     real_judge = guard._judge
 
     async def check() -> None:
-        await guard.Guard(Hub([joining, reader])).check()
+        await guard.Guard(StubHub([joining, reader])).check()
 
     def judge(*args):  # type: ignore[no-untyped-def]
         verdict = real_judge(*args)
@@ -516,3 +547,28 @@ def test_a_person_may_open_only_so_many_sockets(cast, settings):
     refused, pong = run(scenario)
     assert refused == {"type": "websocket.close", "code": 4429}
     assert pong == {"op": "pong"}
+
+
+def test_the_re_check_judges_a_stream_open_to_all_with_one_query(cast, django_assert_max_num_queries):
+    # 5,000 viewers of a town hall must not cost 15,000 queries every 30 s.
+    from discussions.qa.models import QASession, SessionState
+    from feeds import guard
+    from tests.factories import UserFactory
+
+    people = UserFactory.create_batch(30)
+    live = QASession.objects.create(title="Town hall", created_by=cast["leader"], state="live")
+    draft = QASession.objects.create(title="Next", created_by=cast["leader"])
+    viewers = [StubSocket(person, [f"qa:{live.pk}"]) for person in people]
+    early = StubSocket(cast["staff"], [f"qa:{draft.pk}"])
+
+    async def check() -> None:
+        await guard.Guard(StubHub([*viewers, early])).check()
+
+    with django_assert_max_num_queries(8):
+        run(check)
+    assert all(v.errors == [] and f"qa:{live.pk}" in v.subs for v in viewers)
+    # A draft is open to its hosts only: judged person by person, and refused.
+    assert early.errors == [("forbidden", f"qa:{draft.pk}")]
+    QASession.objects.filter(pk=live.pk).update(state=SessionState.DRAFT)
+    run(check)
+    assert all(v.errors == [("forbidden", f"qa:{live.pk}")] for v in viewers)
