@@ -549,7 +549,7 @@ def test_a_person_may_open_only_so_many_sockets(cast, settings):
     assert pong == {"op": "pong"}
 
 
-def test_the_re_check_judges_a_stream_open_to_all_with_one_query(cast, django_assert_max_num_queries):
+def test_the_re_check_judges_an_open_stream_in_one_query(cast, django_assert_max_num_queries):
     # 5,000 viewers of a town hall must not cost 15,000 queries every 30 s.
     from discussions.qa.models import QASession, SessionState
     from feeds import guard
