@@ -82,6 +82,8 @@ def _ask(
         anonymous=anonymous,
         session=session,
         addressed_to=addressed,
+        # Seeding twice within an hour (a demo reset) is not a person asking.
+        spend_allowance=False,
     )
     for voter in rng.sample(staff, k=min(len(staff), rng.randint(0, 15))):
         votes.vote(user=voter, question=question)

@@ -453,13 +453,13 @@ class StubSocket:
     def name_of(self, stream):  # type: ignore[no-untyped-def]
         return stream
 
+
 class StubHub:
     def __init__(self, sockets):  # type: ignore[no-untyped-def]
         self.sockets = sockets
 
     async def unsubscribe(self, socket, stream):  # type: ignore[no-untyped-def]
         socket.subs.pop(stream)
-
 
 
 def test_the_re_check_keeps_a_subscription_made_while_its_query_ran(cast, tally_kind):

@@ -278,6 +278,16 @@ def test_abuse_limit_applies_to_anonymous_asks_without_storing_who(ask, cast, se
     assert all(len(digest) == 64 and set(digest) <= set("0123456789abcdef") for digest in digests)
 
 
+def test_the_demo_seeder_asks_without_spending_anyones_allowance(ask, cast):
+    # Re-seeding the demo within an hour (a shared Redis) must not be refused.
+    for n in range(questions.QUESTIONS_PER_HOUR):
+        ask(title=f"Question {n}")
+    seeded, _ = ask(title="Seeded for the demo", spend_allowance=False)
+    assert seeded.pk
+    with pytest.raises(questions.DomainError):
+        ask(title="Still one too many for the person")
+
+
 def test_the_app_logs_nothing_about_the_anonymous_asker(cast, api_as, caplog):
     asker = cast["staff"]
     caplog.set_level(logging.DEBUG)

@@ -85,9 +85,11 @@ def ask_question(
     session: QASession | None = None,
     addressed_to: list[str] | None = None,
     topic_url: str = "",
+    spend_allowance: bool = True,
 ) -> tuple[Question, str | None]:
     """Post a question. Returns it with the capability token for an anonymous
-    ask (None otherwise); the token is not stored and cannot be shown again."""
+    ask (None otherwise); the token is not stored and cannot be shown again.
+    `spend_allowance=False` is for the demo seeder, not for people."""
     title = title.strip()
     if not title:
         raise DomainError("Give the question a title.", fields={"title": ["Required."]})
@@ -98,7 +100,8 @@ def ask_question(
             fields={"session": ["Not accepting questions."]},
         )
     leaders = _leaders(addressed_to or [])
-    _spend_ask_allowance(asker)
+    if spend_allowance:
+        _spend_ask_allowance(asker)
     token = secrets.token_urlsafe(24) if anonymous else None
     with transaction.atomic():
         question = Question.objects.create(
