@@ -14,9 +14,14 @@ class DiscussionsConfig(AppConfig):
             streams.can_read_thread,
             streams.thread_exists,
             open_to_all=streams.thread_open_to_all,
+            readable_among=streams.threads_readable,
         )
         feed_streams.register(
-            "topic", streams.can_read_topic, streams.topic_exists, open_to_all=streams.topic_exists
+            "topic",
+            streams.can_read_topic,
+            streams.topic_exists,
+            open_to_all=streams.topic_exists,
+            readable_among=streams.topics_readable,
         )
         feed_streams.register_snapshot("thread", streams.thread_counts)
         search.register(search_talk.search_threads)

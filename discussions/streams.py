@@ -17,6 +17,21 @@ def can_read_thread(user: User, key: str) -> bool:
     return pk is not None and Thread.objects.visible_to(user).filter(pk=pk).exists()
 
 
+def _pks(keys: list[str]) -> dict[int, str]:
+    return {pk: key for key in keys if (pk := _pk(key)) is not None}
+
+
+def threads_readable(user: User, keys: list[str]) -> set[str]:
+    pks = _pks(keys)
+    found = Thread.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
+    return {pks[pk] for pk in found}
+
+
+def topics_readable(user: User, keys: list[str]) -> set[str]:
+    pks = _pks(keys)
+    return {pks[pk] for pk in Topic.objects.filter(pk__in=list(pks)).values_list("pk", flat=True)}
+
+
 def thread_open_to_all(key: str) -> bool:
     """Published, approved and not hidden: every active person reads it."""
     pk = _pk(key)

@@ -52,7 +52,7 @@ def pinned_events(now: timezone.datetime | None = None) -> list[Event]:
 @dataclass
 class ReadableFilter:
     """Drops items from streams the reader may no longer read (a follow of a
-    thread that became private); one check per distinct stream on a page."""
+    thread that became private); one check per kind of stream on a page."""
 
     user: User
 
@@ -60,8 +60,10 @@ class ReadableFilter:
         self.known: dict[str, bool] = {}
 
     def __call__(self, items: list[Event]) -> list[Event]:
-        for stream in {e.stream for e in items} - set(self.known):
-            self.known[stream] = streams.can_read(self.user, stream)
+        unknown = {e.stream for e in items} - set(self.known)
+        if unknown:
+            allowed = streams.readable(self.user, unknown)
+            self.known.update({stream: stream in allowed for stream in unknown})
         return [e for e in items if self.known[e.stream]]
 
 

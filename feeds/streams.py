@@ -3,7 +3,7 @@
 A stream is `kind` or `kind:key` (`org`, `me`, `thread:42`). Feature apps
 register their kinds from `AppConfig.ready()`; `feeds` never imports them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -25,6 +25,7 @@ class StreamKind:
     can_read: ReadCheck
     exists: Callable[[str], bool] | None = None
     open_to_all: Callable[[str], bool] | None = None
+    readable_among: Callable[[User, list[str]], set[str]] | None = None
 
 
 _kinds: dict[str, StreamKind] = {}
@@ -36,12 +37,17 @@ def register(
     exists: Callable[[str], bool] | None = None,
     *,
     open_to_all: Callable[[str], bool] | None = None,
+    readable_among: Callable[[User, list[str]], set[str]] | None = None,
 ) -> None:
     """`open_to_all(key)`, when given, answers True only if every active
     person may read `kind:key` (a published thread, an open town hall): the
     socket re-check then judges thousands of readers with one query, and asks
-    `can_read` per person only when it answers False."""
-    _kinds[kind] = StreamKind(kind, can_read, exists, open_to_all)
+    `can_read` per person only when it answers False.
+
+    `readable_among(user, keys)`, when given, returns the keys of `keys` the
+    person may read, in one query: the home feed checks the streams of a
+    page with it instead of one `can_read` per stream."""
+    _kinds[kind] = StreamKind(kind, can_read, exists, open_to_all, readable_among)
 
 
 _snapshots: dict[str, SnapshotBuild] = {}
@@ -100,6 +106,26 @@ def can_read(user: User | AnonymousUser, stream: str) -> bool:
         return key == str(user.pk)
     entry = _kinds.get(kind)
     return entry is not None and entry.can_read(user, key)
+
+
+def readable(user: User | AnonymousUser, names: Iterable[str]) -> set[str]:
+    """The streams of `names` that `user` may read: one call per kind where
+    the kind registered `readable_among`, else `can_read` per stream."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for name in set(names):
+        kind, key = split(name)
+        by_kind.setdefault(kind, []).append((name, key))
+    found: set[str] = set()
+    for kind, named in by_kind.items():
+        entry = _kinds.get(kind)
+        if entry is not None and entry.readable_among is not None and len(named) > 1:
+            keys = entry.readable_among(user, [key for _, key in named])
+            found |= {name for name, key in named if key in keys}
+        else:
+            found |= {name for name, _ in named if can_read(user, name)}
+    return found
 
 
 def open_to_all(stream: str) -> bool:

@@ -24,6 +24,22 @@ def can_read_list(user: User, key: str) -> bool:
     return pk is not None and QASession.objects.visible_to(user).filter(pk=pk).exists()
 
 
+def _pks(keys: list[str]) -> dict[int, str]:
+    return {pk: key for key in keys if (pk := _session_id(key)) is not None}
+
+
+def lists_readable(user: User, keys: list[str]) -> set[str]:
+    pks = _pks(keys)
+    found = QASession.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
+    return {pks[pk] for pk in found} | ({BOARD} & set(keys))
+
+
+def questions_readable(user: User, keys: list[str]) -> set[str]:
+    pks = _pks(keys)
+    found = Question.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
+    return {pks[pk] for pk in found}
+
+
 def list_open_to_all(key: str) -> bool:
     """The board, and every session past its draft."""
     pk = _session_id(key)
@@ -90,7 +106,15 @@ def build_ranking(key: str) -> tuple[str, dict]:
 def register_all() -> None:
     from feeds import streams
 
-    streams.register("qa", can_read_list, list_exists, open_to_all=list_open_to_all)
+    streams.register(
+        "qa",
+        can_read_list,
+        list_exists,
+        open_to_all=list_open_to_all,
+        readable_among=lists_readable,
+    )
     streams.register("qa_host", can_read_queue, list_exists)
-    streams.register("question", can_read_question, question_exists)
+    streams.register(
+        "question", can_read_question, question_exists, readable_among=questions_readable
+    )
     streams.register_snapshot("qa", build_ranking)

@@ -313,3 +313,30 @@ def test_scheduling_enqueues_publication_at_its_time(
         post(cast["communicator"], kind="announcement", published_at=later)
     task = DBTaskResult.objects.get(task_path="discussions.tasks.publish_due_threads")
     assert task.run_after == later
+
+
+def test_the_home_feed_checks_a_page_of_followed_threads_in_one_query(cast, api_as, post):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = cast["staff"]
+
+    def follow_new_threads(count: int, start: int) -> list[Thread]:
+        made = [post(cast["colleague"], title=f"Ward idea {start + n}") for n in range(count)]
+        Follow.objects.bulk_create(Follow(user=staff, stream=t.stream) for t in made)
+        return made
+
+    def feed_titles() -> tuple[list[str], int]:
+        with CaptureQueriesContext(connection) as queries:
+            results = api_as(staff).get("/api/v1/feed/").json()["results"]
+        return [r["title"] for r in results], len(queries)
+
+    follow_new_threads(2, 0)
+    few_titles, few_queries = feed_titles()
+    many = follow_new_threads(20, 2)
+    Thread.objects.filter(pk=many[0].pk).update(hidden_at=timezone.now())
+    titles, queries = feed_titles()
+    assert queries <= few_queries, (queries, few_queries)
+    assert "Ward idea 2" not in titles  # hidden since it was followed
+    assert {f"Ward idea {n}" for n in range(3, 22)} <= set(titles)
+    assert set(few_titles) <= set(titles)

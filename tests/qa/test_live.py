@@ -118,3 +118,31 @@ def test_a_held_question_reaches_the_hosts_queue_and_not_the_audience(cast, town
     pending, audience_quiet = run(scenario)
     assert pending["data"]["title"] == "Held" and pending["data"]["status"] == "pending"
     assert audience_quiet
+
+
+def test_batched_read_checks_agree_with_one_by_one_checks(cast, ask):
+    # The home feed checks a page's streams a kind at a time: the batched
+    # answer must be exactly the per-stream one, for every kind of person.
+    from discussions.qa.models import QASession, Question, QuestionStatus
+    from feeds import streams
+
+    draft = QASession.objects.create(title="Planning", created_by=cast["leader"])
+    live = QASession.objects.create(title="Town hall", created_by=cast["leader"], state="live")
+    published, _ = ask(title="Open question")
+    held, _ = ask(title="Held question")
+    Question.objects.filter(pk=held.pk).update(status=QuestionStatus.PENDING)
+    names = [
+        f"qa:{draft.pk}",
+        f"qa:{live.pk}",
+        "qa:board",
+        "qa:999999",
+        f"question:{published.pk}",
+        f"question:{held.pk}",
+        "question:nope",
+    ]
+    for who in ("staff", "colleague", "leader", "moderator"):
+        person = cast[who]
+        one_by_one = {name for name in names if streams.can_read(person, name)}
+        assert streams.readable(person, names) == one_by_one, who
+    assert f"qa:{draft.pk}" not in streams.readable(cast["staff"], names)
+    assert f"question:{held.pk}" in streams.readable(cast["moderator"], names)
