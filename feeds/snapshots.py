@@ -130,10 +130,14 @@ class Snapshots:
         self.versions[stream] = max(version, self.versions.get(stream, 0))
         if snapshot is not None:
             frame = snapshot_frame(stream, *snapshot)
-            if self.generation.get(stream, 0) == generation:
-                self.recent[stream] = (time.monotonic(), frame)
+            self._remember(stream, generation, frame)
             for socket in list(self.hub.streams.get(stream, ())):
                 socket.push_snapshot(stream, frame)
+
+    def _remember(self, stream: str, generation: int, frame: str) -> None:
+        """Keep a frame for the next joiners if nothing changed while it was built."""
+        if self.generation.get(stream, 0) == generation:
+            self.recent[stream] = (time.monotonic(), frame)
 
     async def fresh_for(self, stream: str, socket: "LiveSocket") -> None:
         """A new subscriber's own snapshot, sent right after `subscribed`."""
@@ -147,9 +151,7 @@ class Snapshots:
                 self.versions.setdefault(stream, version)
                 if snapshot is not None:
                     frame = snapshot_frame(stream, *snapshot)
-                    if self.generation.get(stream, 0) == generation:
-                        # Nothing changed while it was built: the next joiners may share it.
-                        self.recent[stream] = (time.monotonic(), frame)
+                    self._remember(stream, generation, frame)
                     socket.push_snapshot(stream, frame)
         if has_presence(stream):
             viewers = self.viewers.get(stream)
