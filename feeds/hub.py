@@ -325,6 +325,8 @@ class Hub:
         grace = setting("FEEDS_GAP_GRACE", 30.0)
         self.gaps = {gid: t for gid, t in self.gaps.items() if now - t < grace}
         rows = await database_sync_to_async(_tail)(self.cursor, list(self.gaps), limit)
+        # Ids at or below this cursor and not gaps can never be read again.
+        settled = self.cursor
         fresh = [row[0] for row in rows if row[0] > self.cursor]
         for row in rows:
             self.gaps.pop(row[0], None)
@@ -337,15 +339,23 @@ class Hub:
                 if missing not in present:
                     self.gaps.setdefault(missing, now)
             self.cursor = fresh[-1]
-        self._forget_seen(now)
+        self._forget_seen(now, settled)
         await self.deliver([row for row in rows if row[1] in self.streams])
         if len(rows) >= limit:
             self.wake.set()
 
-    def _forget_seen(self, now: float) -> None:
+    def _forget_seen(self, now: float, settled: int) -> None:
+        """Forget delivered ids the tail can no longer bring back: at or below
+        `settled` and not an awaited gap. An id above it is kept however long
+        the tail lags (under a join storm its query can wait over a minute),
+        or the tail would deliver it a second time."""
         keep = setting("FEEDS_GAP_GRACE", 30.0) * 2
         if len(self.seen) > 1000 or (self.seen and now - next(iter(self.seen.values())) > keep):
-            self.seen = {eid: t for eid, t in self.seen.items() if now - t < keep}
+            self.seen = {
+                eid: t
+                for eid, t in self.seen.items()
+                if eid > settled or eid in self.gaps or now - t < keep
+            }
 
     # ---- fan-out -----------------------------------------------------------
 

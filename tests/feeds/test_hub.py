@@ -77,3 +77,30 @@ def test_events_seen_by_the_doorbell_are_not_sent_again_by_the_tail():
     async_to_sync(doorbell_then_tail)()
 
     assert socket.got == [second.pk, first.pk]
+
+
+def test_a_tail_lagging_longer_than_the_gap_grace_does_not_resend(monkeypatch):
+    # Thousands of joins can queue the tail's query for over a minute behind
+    # them: what the doorbell delivered meanwhile must not be sent again.
+    from feeds import hub as hub_module
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(hub_module.time, "monotonic", lambda: clock["now"])
+    hub = Hub()
+    hub.cursor = _max_event_id()
+    socket = FakeSocket()
+    hub.streams["org"] = {socket}  # type: ignore[arg-type]
+    rung = [events.record(stream="org", type="a.created", data={"n": n}) for n in range(3)]
+
+    async def doorbell_then_late_tail() -> None:
+        await hub.deliver([(e.pk, "org", e.type, e.data) for e in rung])
+        clock["now"] += 10 * 60  # the tail runs ten minutes later
+        await hub.tail_once()
+
+    async_to_sync(doorbell_then_late_tail)()
+
+    assert socket.got == [e.pk for e in rung]
+    clock["now"] += 10 * 60
+    tail(hub)  # everything at or below the cursor may now be forgotten
+    assert socket.got == [e.pk for e in rung]
+    assert all(e.pk not in hub.seen for e in rung)
