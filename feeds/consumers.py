@@ -10,6 +10,8 @@ import asyncio
 import json
 import logging
 import time
+from array import array
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,9 @@ from intranet.models import User, hash_token
 logger = logging.getLogger(__name__)
 
 SENT_MEMORY = 128  # ids per socket and stream; the hub dedupes doorbell vs tail
+# A replay longer than SENT_MEMORY keeps its ids (8 bytes each) until live ids
+# run this far past it: a tail lagging behind a join storm may still offer them.
+REPLAY_MEMORY_SPAN = 2000
 
 
 def limit(name: str, default: Any) -> Any:
@@ -49,11 +54,24 @@ class Subscription:
     buffered: list[tuple[int, str]] = field(default_factory=list)
     sent: set[int] = field(default_factory=set)
     order: deque = field(default_factory=deque)
+    replayed: array | None = None
+
+    def remember_replay(self, ids: list[int]) -> None:
+        """The ids a replay sent, when there are more than the recent memory holds."""
+        if len(ids) > SENT_MEMORY:
+            self.replayed = array("q", sorted(ids))
 
     def take(self, event_id: int) -> bool:
         """True the first time an id is offered."""
         if event_id in self.sent:
             return False
+        if self.replayed is not None:
+            if event_id > self.replayed[-1] + REPLAY_MEMORY_SPAN:
+                self.replayed = None
+            else:
+                at = bisect_left(self.replayed, event_id)
+                if at < len(self.replayed) and self.replayed[at] == event_id:
+                    return False
         self.sent.add(event_id)
         self.order.append(event_id)
         if len(self.order) > SENT_MEMORY:
@@ -286,6 +304,7 @@ class LiveSocket:
         for event in result.events:
             if sub.take(event.pk):
                 self._enqueue(event_frame(stream, event.pk, event.type, event.data))
+        sub.remember_replay([event.pk for event in result.events])
         self.send_json({"op": "subscribed", "stream": name, "last_id": result.last_id})
         sub.replaying = False
         for event_id, frame in sorted(sub.buffered):

@@ -104,3 +104,20 @@ def test_a_tail_lagging_longer_than_the_gap_grace_does_not_resend(monkeypatch):
     tail(hub)  # everything at or below the cursor may now be forgotten
     assert socket.got == [e.pk for e in rung]
     assert all(e.pk not in hub.seen for e in rung)
+
+
+def test_a_long_replay_is_not_sent_again_by_a_lagging_tail_but_late_commits_are():
+    # A client back after a restart replays 300 events; the new server's tail,
+    # queued behind thousands of joins, then offers the same old ids again.
+    from feeds.consumers import SENT_MEMORY, Subscription
+
+    sub = Subscription("qa:1")
+    replayed = list(range(1000, 1600, 2))  # 300 ids; the odd ones are other streams
+    assert len(replayed) > SENT_MEMORY
+    assert all(sub.take(event_id) for event_id in replayed)
+    sub.remember_replay(replayed)
+    assert not any(sub.take(event_id) for event_id in replayed)
+    assert sub.take(1201)  # committed late, after the replay's query: still delivered
+    assert sub.take(1700) and not sub.take(1700)
+    assert sub.take(5000)  # far past the replay: its ids are let go
+    assert sub.replayed is None
