@@ -2,6 +2,7 @@
 page, town halls (audience, host and presenter views) and moderation."""
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -173,22 +174,31 @@ def follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(question)
 
 
+def _submit(request: HttpRequest, form: Any, invalid: str, act: Callable[[dict], object]) -> None:
+    """Run `act` with the form's values; an invalid form or a refusal becomes
+    a message on the page the person returns to."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        act(form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+
+
 @login_required
 @require_POST
 def answer_post(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(request, pk)
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            answer = getattr(question, "answer", None) if question.answered_at else None
-            if answer is not None:
-                answers.edit_answer(leader=request.user, answer=answer, **form.cleaned_data)
-            else:
-                answers.answer_question(leader=request.user, question=question, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "Write the answer.")
+
+    def act(values: dict) -> None:
+        answer = getattr(question, "answer", None) if question.answered_at else None
+        if answer is not None:
+            answers.edit_answer(leader=request.user, answer=answer, **values)
+        else:
+            answers.answer_question(leader=request.user, question=question, **values)
+
+    _submit(request, AnswerForm(request.POST), "Write the answer.", act)
     return _back(question)
 
 
@@ -196,14 +206,12 @@ def answer_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(request, pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            answers.comment_on_answer(author=request.user, question=question, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "Write a follow-up first.")
+    _submit(
+        request,
+        CommentForm(request.POST),
+        "Write a follow-up first.",
+        lambda values: answers.comment_on_answer(author=request.user, question=question, **values),
+    )
     return _back(question)
 
 
@@ -211,19 +219,14 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(request, pk)
-    form = EditQuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            if question.anonymous or question.author_id != request.user.pk:
-                moderation.moderator_edit(
-                    moderator=request.user, question=question, **form.cleaned_data
-                )
-            else:
-                questions.edit_question(editor=request.user, question=question, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "Give the question a title.")
+
+    def act(values: dict) -> None:
+        if question.anonymous or question.author_id != request.user.pk:
+            moderation.moderator_edit(moderator=request.user, question=question, **values)
+        else:
+            questions.edit_question(editor=request.user, question=question, **values)
+
+    _submit(request, EditQuestionForm(request.POST), "Give the question a title.", act)
     return _back(question)
 
 

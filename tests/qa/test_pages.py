@@ -51,6 +51,35 @@ def test_staff_cannot_answer_through_the_page(ask, cast):
     assert question.answered_at is None
 
 
+def test_question_edits_through_the_page_by_asker_moderator_and_nobody_else(ask, cast):
+    from django.contrib.messages import get_messages
+
+    named, _ = ask(title="Parking prices?")
+    anonymous, _ = ask(title="Night shift pay?", anonymous=True)
+    response = client_for(cast["staff"]).post(
+        f"/ask/questions/{named.pk}/edit/", {"title": "Why did parking prices rise?"}
+    )
+    named.refresh_from_db()
+    assert response.status_code == 302 and named.title == "Why did parking prices rise?"
+    assert not named.edited_by_moderator
+
+    colleague = client_for(cast["colleague"])
+    refused = colleague.post(f"/ask/questions/{named.pk}/edit/", {"title": "Hijacked"})
+    named.refresh_from_db()
+    assert named.title == "Why did parking prices rise?"
+    assert [str(m) for m in get_messages(refused.wsgi_request)]
+
+    moderator = client_for(cast["moderator"])
+    moderator.post(f"/ask/questions/{anonymous.pk}/edit/", {"title": "Night shift pay rates?"})
+    anonymous.refresh_from_db()
+    assert anonymous.title == "Night shift pay rates?" and anonymous.edited_by_moderator
+
+    empty = moderator.post(f"/ask/questions/{anonymous.pk}/edit/", {"title": ""})
+    assert "Give the question a title." in [str(m) for m in get_messages(empty.wsgi_request)]
+    anonymous.refresh_from_db()
+    assert anonymous.title == "Night shift pay rates?"
+
+
 def test_board_page_queries_do_not_grow_with_questions(ask, cast, django_assert_max_num_queries):
     client = client_for(cast["staff"])
     ask(title="One", addressed_to=["lee.leader"])
