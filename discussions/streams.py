@@ -2,44 +2,37 @@
 feeds.streams from DiscussionsConfig.ready())."""
 
 from discussions.models import Comment, Thread, Topic
+from feeds.streams import ids_of, key_id
 from intranet.models import User
 
 SNAPSHOT_COMMENTS = 500
 
 
-def _pk(key: str) -> int | None:
-    return int(key) if key.isdigit() and len(key) < 19 else None
-
-
 def can_read_thread(user: User, key: str) -> bool:
     """Hidden, held and scheduled threads: only their author and moderators."""
-    pk = _pk(key)
+    pk = key_id(key)
     return pk is not None and Thread.objects.visible_to(user).filter(pk=pk).exists()
 
 
-def _pks(keys: list[str]) -> dict[int, str]:
-    return {pk: key for key in keys if (pk := _pk(key)) is not None}
-
-
 def threads_readable(user: User, keys: list[str]) -> set[str]:
-    pks = _pks(keys)
+    pks = ids_of(keys)
     found = Thread.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
     return {pks[pk] for pk in found}
 
 
 def topics_readable(user: User, keys: list[str]) -> set[str]:
-    pks = _pks(keys)
+    pks = ids_of(keys)
     return {pks[pk] for pk in Topic.objects.filter(pk__in=list(pks)).values_list("pk", flat=True)}
 
 
 def thread_open_to_all(key: str) -> bool:
     """Published, approved and not hidden: every active person reads it."""
-    pk = _pk(key)
+    pk = key_id(key)
     return pk is not None and Thread.objects.public().filter(pk=pk).exists()
 
 
 def thread_exists(key: str) -> bool:
-    pk = _pk(key)
+    pk = key_id(key)
     return pk is not None and Thread.objects.filter(pk=pk).exists()
 
 
@@ -49,7 +42,7 @@ def can_read_topic(user: User, key: str) -> bool:
 
 
 def topic_exists(key: str) -> bool:
-    pk = _pk(key)
+    pk = key_id(key)
     return pk is not None and Topic.objects.filter(pk=pk).exists()
 
 
@@ -57,7 +50,7 @@ def thread_counts(key: str) -> tuple[str, dict] | None:
     """The `counts` snapshot of `thread:<id>`: reaction counts of the thread
     and of its most recent reacted-to public comments, and the vote count.
     The same for every reader; held, hidden or scheduled threads have none."""
-    pk = _pk(key)
+    pk = key_id(key)
     thread = Thread.objects.public().filter(pk=pk).first() if pk else None
     if thread is None:
         return None

@@ -75,6 +75,16 @@ def registered_kinds() -> list[str]:
     return sorted(_kinds)
 
 
+def key_id(key: str) -> int | None:
+    """The database id a stream key names ("42" of "thread:42"), or None."""
+    return int(key) if key.isdigit() and len(key) < 19 else None
+
+
+def ids_of(keys: Iterable[str]) -> dict[int, str]:
+    """{id: key} for the keys that name a database id (for `readable_among`)."""
+    return {pk: key for key in keys if (pk := key_id(key)) is not None}
+
+
 def split(stream: str) -> tuple[str, str]:
     kind, _, key = stream.partition(":")
     return kind, key
@@ -150,11 +160,13 @@ def _own_department(user: User, key: str) -> bool:
 def _department_exists(key: str) -> bool:
     from intranet.models import Department
 
-    return key.isdigit() and len(key) < 19 and Department.objects.filter(pk=int(key)).exists()
+    pk = key_id(key)
+    return pk is not None and Department.objects.filter(pk=pk).exists()
 
 
 def _person_exists(key: str) -> bool:
-    return key.isdigit() and len(key) < 19 and User.objects.filter(pk=int(key)).exists()
+    pk = key_id(key)
+    return pk is not None and User.objects.filter(pk=pk).exists()
 
 
 register("org", lambda user, key: key == "", open_to_all=lambda key: key == "")

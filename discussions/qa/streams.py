@@ -7,42 +7,35 @@
 - `question:<id>`: one question's page (edits, answer, follow-ups)."""
 
 from discussions.qa.models import QASession, Question, QuestionStatus, SessionState
+from feeds.streams import ids_of, key_id
 from intranet.models import User
 
 RANKING_SIZE = 50
 BOARD = "board"
 
 
-def _session_id(key: str) -> int | None:
-    return int(key) if key.isdigit() and len(key) < 19 else None
-
-
 def can_read_list(user: User, key: str) -> bool:
     if key == BOARD:
         return True
-    pk = _session_id(key)
+    pk = key_id(key)
     return pk is not None and QASession.objects.visible_to(user).filter(pk=pk).exists()
 
 
-def _pks(keys: list[str]) -> dict[int, str]:
-    return {pk: key for key in keys if (pk := _session_id(key)) is not None}
-
-
 def lists_readable(user: User, keys: list[str]) -> set[str]:
-    pks = _pks(keys)
+    pks = ids_of(keys)
     found = QASession.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
     return {pks[pk] for pk in found} | ({BOARD} & set(keys))
 
 
 def questions_readable(user: User, keys: list[str]) -> set[str]:
-    pks = _pks(keys)
+    pks = ids_of(keys)
     found = Question.objects.visible_to(user).filter(pk__in=list(pks)).values_list("pk", flat=True)
     return {pks[pk] for pk in found}
 
 
 def list_open_to_all(key: str) -> bool:
     """The board, and every session past its draft."""
-    pk = _session_id(key)
+    pk = key_id(key)
     if key == BOARD:
         return True
     found = QASession.objects.filter(pk=pk).exclude(state=SessionState.DRAFT)
@@ -52,29 +45,29 @@ def list_open_to_all(key: str) -> bool:
 def can_read_queue(user: User, key: str) -> bool:
     if user.is_moderator:
         return key == BOARD or list_exists(key)
-    pk = _session_id(key)
+    pk = key_id(key)
     return pk is not None and QASession.objects.filter(pk=pk, hosts=user).exists()
 
 
 def list_exists(key: str) -> bool:
-    pk = _session_id(key)
+    pk = key_id(key)
     return key == BOARD or (pk is not None and QASession.objects.filter(pk=pk).exists())
 
 
 def can_read_question(user: User, key: str) -> bool:
-    pk = _session_id(key)
+    pk = key_id(key)
     return pk is not None and Question.objects.visible_to(user).filter(pk=pk).exists()
 
 
 def question_exists(key: str) -> bool:
-    pk = _session_id(key)
+    pk = key_id(key)
     return pk is not None and Question.objects.filter(pk=pk).exists()
 
 
 def build_ranking(key: str) -> tuple[str, dict]:
     """The ranking snapshot of a `qa:<key>` stream: the top questions by
     votes, with what is being answered now. Counts only, never voters."""
-    pk = _session_id(key)
+    pk = key_id(key)
     questions = Question.objects.filter(status=QuestionStatus.PUBLISHED)
     questions = questions.filter(session_id=pk) if pk else questions.filter(session__isnull=True)
     if pk is None and key != BOARD:
