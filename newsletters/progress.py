@@ -3,12 +3,9 @@ snapshot of the delivery counts, rebuilt when a sender touches the stream."""
 
 from django.db.models import Count
 
+from feeds.streams import key_id
 from intranet.models import User
 from newsletters.models import Delivery, Issue
-
-
-def _issue_id(key: str) -> int | None:
-    return int(key) if key.isdigit() and len(key) < 19 else None
 
 
 def can_read(user: User, key: str) -> bool:
@@ -16,7 +13,7 @@ def can_read(user: User, key: str) -> bool:
 
 
 def exists(key: str) -> bool:
-    pk = _issue_id(key)
+    pk = key_id(key)
     return pk is not None and Issue.objects.filter(pk=pk).exists()
 
 
@@ -42,7 +39,7 @@ def counts(issue: Issue) -> dict:
 
 
 def snapshot(key: str) -> tuple[str, dict] | None:
-    pk = _issue_id(key)
+    pk = key_id(key)
     issue = Issue.objects.filter(pk=pk).first() if pk else None
     if issue is None:
         return None
