@@ -56,6 +56,11 @@ class EventList(APIView):
         parameters=[
             OpenApiParameter("stream", str, required=True, description="e.g. thread:42 or me"),
             OpenApiParameter("since", int, description="The last event id you saw"),
+            OpenApiParameter(
+                "pending",
+                str,
+                description="The `pending` ranges you were given, as first-last pairs: 10-10,41-54",
+            ),
         ],
         responses=ReplayOut,
         operation_id="events_replay",
@@ -69,13 +74,19 @@ class EventList(APIView):
             raise NotFound("No such stream.")
         if not streams.can_read(request.user, stream):
             raise PermissionDenied("You may not read this stream.")
-        result = log.replay(stream, query.validated_data.get("since"))
+        since, pending = query.validated_data.get("since"), query.validated_data["pending"]
+        result = log.replay(stream, since, pending=pending)
+        if result.resync:
+            since, pending = None, []
+        gaps = log.open_gaps(result.last_id)
+        still = log.still_pending(since, pending, gaps, [event.pk for event in result.events])
         return Response(
             ReplayOut(
                 {
                     "stream": name,
                     "events": result.events,
                     "last_id": result.last_id,
+                    "pending": still,
                     "resync": result.resync,
                 }
             ).data

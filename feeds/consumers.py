@@ -21,7 +21,7 @@ from django.conf import settings
 
 from feeds import streams
 from feeds.hub import event_frame, get_hub, session_digest
-from feeds.log import replay
+from feeds.log import replay, still_pending
 from feeds.protocol import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
@@ -30,6 +30,9 @@ from feeds.protocol import (
     CLOSE_TOO_MANY_SOCKETS,
     CLOSE_UNAUTHENTICATED,
     STREAM_NAME,
+    Ranges,
+    in_ranges,
+    parse_pending,
 )
 from intranet.models import User, hash_token
 
@@ -47,9 +50,15 @@ def limit(name: str, default: Any) -> Any:
 
 @dataclass
 class Subscription:
-    """One stream of one socket: which ids it has been sent (never twice)."""
+    """One stream of one socket: which ids it has been sent (never twice).
+
+    A resumed subscription takes only ids after its `floor` (the client's
+    `since`) or in the client's `pending` ranges: everything else at or
+    below the floor the client already has."""
 
     name: str
+    floor: int | None = None
+    wanted: Ranges = field(default_factory=list)
     replaying: bool = True
     buffered: list[tuple[int, str]] = field(default_factory=list)
     sent: set[int] = field(default_factory=set)
@@ -62,7 +71,10 @@ class Subscription:
             self.replayed = array("q", sorted(ids))
 
     def take(self, event_id: int) -> bool:
-        """True the first time an id is offered."""
+        """True the first time an id is offered that the client lacks."""
+        if self.floor is not None and event_id <= self.floor:
+            if not in_ranges(self.wanted, event_id):
+                return False
         if event_id in self.sent:
             return False
         if self.replayed is not None:
@@ -273,11 +285,23 @@ class LiveSocket:
         ):
             self.send_error("bad_request", name, '"since" must be a non-negative integer.')
             return
-        await self.subscribe(name, since)
+        pending: Ranges = []
+        if body.get("pending") is not None:
+            parsed = parse_pending(body["pending"], since) if since is not None else None
+            if parsed is None:
+                self.send_error(
+                    "bad_request",
+                    name,
+                    '"pending" must come with "since" and be at most 64 [first, last] '
+                    "id ranges at or below it.",
+                )
+                return
+            pending = parsed
+        await self.subscribe(name, since, pending)
 
     # ---- subscriptions -----------------------------------------------------
 
-    async def subscribe(self, name: str, since: int | None) -> None:
+    async def subscribe(self, name: str, since: int | None, pending: Ranges = ()) -> None:  # type: ignore[assignment]
         if any(sub.name == name for sub in self.subs.values()):
             self.send_error("bad_request", name, "Already subscribed.")
             return
@@ -289,23 +313,35 @@ class LiveSocket:
             self.send_error(access.code, name, access.message)
             return
         stream, hub = access.stream, get_hub()
-        sub = self.subs[stream] = Subscription(name)
-        # Join first, buffer what arrives during the replay, then merge: no gap, no double.
+        sub = self.subs[stream] = Subscription(name, floor=since, wanted=list(pending))
+        # Join first, buffer what arrives during the replay, then merge: no gap,
+        # no double. The replay stops at the hub's cursor; the hub delivers after it.
         await hub.subscribe(self, stream)
         try:
-            result = await database_sync_to_async(replay)(stream, since)
+            await hub.ready.wait()
+            upto = hub.cursor
+            result = await database_sync_to_async(replay)(
+                stream, since, pending=sub.wanted, upto=upto
+            )
         except Exception:
             await hub.unsubscribe(self, stream)
             raise
         if self.subs.get(stream) is not sub:
             return
         if result.resync:
+            sub.floor, sub.wanted = None, []  # the client refetches; live from here
             self.send_json({"op": "resync", "stream": name})
         for event in result.events:
             if sub.take(event.pk):
                 self._enqueue(event_frame(stream, event.pk, event.type, event.data))
-        sub.remember_replay([event.pk for event in result.events])
-        self.send_json({"op": "subscribed", "stream": name, "last_id": result.last_id})
+        replayed = [event.pk for event in result.events]
+        sub.remember_replay(replayed)
+        subscribed: dict[str, Any] = {"op": "subscribed", "stream": name, "last_id": result.last_id}
+        gaps = [gap for gap in hub.gaps if gap <= result.last_id]
+        still = still_pending(sub.floor, sub.wanted, gaps, replayed)
+        if still:
+            subscribed["pending"] = still
+        self.send_json(subscribed)
         sub.replaying = False
         for event_id, frame in sorted(sub.buffered):
             if sub.take(event_id):

@@ -7,9 +7,17 @@ out to the sockets' outgoing queues itself: no channel-layer message, no
 consumer dispatch per socket (see DESIGN "Known traps").
 
 Two inputs feed it: the doorbell (events carried by `group_send` after
-commit: fast) and a tail of the `Event` table by id (1 s: complete, also
-when Redis is down or the writer was another process on the in-memory
-layer). Every event is delivered at most once per socket and stream."""
+commit: fast) and a tail of the `Event` table by id (1 s, and at once when
+the doorbell carries an id it cannot place: complete, also when Redis is
+down or the writer was another process on the in-memory layer). Every event
+is delivered at most once per socket and stream.
+
+Ids are taken when a write starts and seen when it commits, so a lower id
+can commit after a higher one ("late"). The hub knows every id up to its
+cursor (present, or an open gap awaited for FEEDS_GAP_GRACE) and places a
+doorbell event at once only when its id is at most cursor + 1; each frame
+lists the open gaps below its id as `pending`, so a client that drops
+before a late commit reaches it still asks for it on resume."""
 
 import asyncio
 import gc
@@ -18,8 +26,10 @@ import json
 import logging
 import time
 import uuid
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
@@ -28,8 +38,9 @@ from django.conf import settings
 from django.db.models import Q
 
 from feeds import events as feed_events
+from feeds.log import open_gaps
 from feeds.models import Event
-from feeds.protocol import CLOSE_SIGNED_OUT
+from feeds.protocol import CLOSE_SIGNED_OUT, MAX_PENDING_RANGES, Ranges, to_ranges
 from feeds.streams import public_name
 
 if TYPE_CHECKING:
@@ -49,11 +60,14 @@ def session_digest(session_key: str) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
-def event_frame(stream: str, event_id: int, type_: str, data: dict) -> str:
-    return json.dumps(
-        {"op": "event", "stream": public_name(stream), "id": event_id, "type": type_, "data": data},
-        separators=(",", ":"),
-    )
+def event_frame(
+    stream: str, event_id: int, type_: str, data: dict, pending: Ranges | None = None
+) -> str:
+    body = {"op": "event", "stream": public_name(stream), "id": event_id, "type": type_}
+    if pending:
+        body["pending"] = pending
+    body["data"] = data
+    return json.dumps(body, separators=(",", ":"))
 
 
 def _tail(cursor: int, gaps: list[int], limit: int) -> list[Row]:
@@ -67,6 +81,21 @@ def _tail(cursor: int, gaps: list[int], limit: int) -> list[Row]:
 
 def _max_event_id() -> int:
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _position() -> tuple[int, list[int]]:
+    newest = _max_event_id()
+    return newest, open_gaps(newest)
+
+
+# The tail reads on its own thread: under a join storm the shared database
+# thread queues thousands of authorisations and replays, and live delivery
+# must not wait behind them.
+_tail_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds-tail")
+
+
+def on_tail_thread(func: Any) -> Any:
+    return database_sync_to_async(func, thread_sensitive=False, executor=_tail_thread)
 
 
 class Hub:
@@ -88,8 +117,12 @@ class Hub:
         # Event ids already fanned out (doorbell and tail both see them).
         self.seen: dict[int, float] = {}
         self.cursor = 0
+        # Set once the cursor is placed: replays stop at the cursor, the tail
+        # delivers what comes after it.
+        self.ready = asyncio.Event()
         # Ids below the cursor not seen yet: a transaction that took its id
-        # earlier may commit later. Re-read until found or expired.
+        # earlier may commit later. Re-read until found or expired; an id
+        # leaves only once it has been delivered to every local socket.
         self.gaps: dict[int, float] = {}
         self.wake = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
@@ -174,6 +207,7 @@ class Hub:
         ]
 
     async def stop(self) -> None:
+        self.ready.clear()
         tasks = [task for task in [*self.tasks, self.doorbell] if task is not None]
         self.tasks = []
         self.doorbell = None
@@ -288,10 +322,8 @@ class Hub:
         if kind == "stream.ring":
             carried = message.get("events") or []
             stream = message.get("stream", "")
-            if not carried:
-                self.wake.set()
-            elif stream in self.streams:
-                await self.deliver([(e[0], stream, e[1], e[2]) for e in carried])
+            if stream in self.streams:
+                await self._ring(stream, carried)
         elif kind == "stream.touch":
             self.snapshots.touched(message.get("stream", ""))
         elif kind == "hub.ping":
@@ -301,10 +333,34 @@ class Hub:
                 if socket.session == message.get("session"):
                     socket.close(CLOSE_SIGNED_OUT, "signed out")
 
+    async def _ring(self, stream: str, carried: list) -> None:
+        """Deliver carried events whose place in the log is known: at or below
+        the cursor (a late commit), or the very next id. Anything past a
+        hole waits for the tail, woken now, to read what lies below it."""
+        placeable = []
+        for event_id, type_, data in sorted(carried, key=lambda e: e[0]):
+            if not self.ready.is_set() or event_id > self.cursor + 1:
+                self.wake.set()
+                break
+            if event_id == self.cursor + 1:
+                self.cursor = event_id
+            placeable.append((event_id, stream, type_, data))
+        if not carried:
+            self.wake.set()
+        await self.deliver(placeable)
+
     # ---- the log tail ------------------------------------------------------
 
     async def _tail_loop(self) -> None:
-        self.cursor = await database_sync_to_async(_max_event_id)()
+        while not self.ready.is_set():
+            try:
+                self.cursor, gaps = await on_tail_thread(_position)()
+            except Exception:  # noqa: BLE001 - the database may be restarting
+                logger.warning("cannot read the event log's position; retrying", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            self.gaps = dict.fromkeys(gaps, time.monotonic())
+            self.ready.set()
         interval = setting("FEEDS_TAIL_INTERVAL", 1.0)
         while True:
             try:
@@ -324,12 +380,13 @@ class Hub:
         now = time.monotonic()
         grace = setting("FEEDS_GAP_GRACE", 30.0)
         self.gaps = {gid: t for gid, t in self.gaps.items() if now - t < grace}
-        rows = await database_sync_to_async(_tail)(self.cursor, list(self.gaps), limit)
+        rows = await on_tail_thread(_tail)(self.cursor, list(self.gaps), limit)
         # Ids at or below this cursor and not gaps can never be read again.
         settled = self.cursor
         fresh = [row[0] for row in rows if row[0] > self.cursor]
         for row in rows:
-            self.gaps.pop(row[0], None)
+            if row[1] not in self.streams:  # nobody here to deliver to
+                self.gaps.pop(row[0], None)
         if fresh:
             present = set(fresh)
             # Only the last 1,000 missing ids are worth waiting for; an empty log
@@ -370,15 +427,25 @@ class Hub:
                 continue
             self.seen[event_id] = now
             members = self.streams.get(stream)
-            if not members:
-                continue
-            frame = event_frame(stream, event_id, type_, data)
-            for index, socket in enumerate(list(members)):
-                if socket.push_event(stream, event_id, frame):
-                    delivered += 1
-                if index % self.fanout_batch == self.fanout_batch - 1:
-                    await asyncio.sleep(0)
+            if members:
+                frame = event_frame(stream, event_id, type_, data, self.pending_below(event_id))
+                for index, socket in enumerate(list(members)):
+                    if socket.push_event(stream, event_id, frame):
+                        delivered += 1
+                    if index % self.fanout_batch == self.fanout_batch - 1:
+                        await asyncio.sleep(0)
+            # Only now: a frame built while this id was on its way to some
+            # sockets still lists it as pending.
+            self.gaps.pop(event_id, None)
         return delivered
+
+    def pending_below(self, event_id: int) -> Ranges:
+        """The open gaps below `event_id`: ids that may still commit."""
+        if not self.gaps:
+            return []
+        ordered = sorted(self.gaps)
+        # The newest ranges: an old gap is most likely a rolled-back write.
+        return to_ranges(ordered[: bisect_left(ordered, event_id)])[-MAX_PENDING_RANGES:]
 
     def sockets_of_user(self, user_id: int) -> set["LiveSocket"]:
         return set(self.by_user.get(user_id, ()))

@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from feeds.models import Event, PruneMark
+from feeds.protocol import MAX_PENDING_RANGES, Ranges, in_ranges, to_ranges, union, without
 
 PRUNE_MARK = "events"
 
@@ -32,16 +34,60 @@ def newest_id() -> int:
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def replay(stream: str, since: int | None, *, limit: int = REPLAY_LIMIT) -> Replay:
-    """`last_id` is the log's position, not the stream's last event: a reader
+def replay(
+    stream: str,
+    since: int | None,
+    *,
+    pending: Ranges = (),  # type: ignore[assignment]
+    upto: int | None = None,
+    limit: int = REPLAY_LIMIT,
+) -> Replay:
+    """Events of `stream` after `since` (up to `upto`, the caller's position
+    in the log, default the newest id) and those in the reader's `pending`
+    ranges that have committed since.
+
+    `last_id` is the log's position, not the stream's last event: a reader
     of a quiet stream still moves forward and resumes inside the kept log."""
     newest = newest_id()
+    upto = newest if upto is None else min(upto, newest)
     if since is None:
-        return Replay([], newest, resync=False)
+        return Replay([], upto, resync=False)
     pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
     if since > newest or since < (pruned.first() or 0):
-        return Replay([], newest, resync=True)
-    events = list(Event.objects.filter(stream=stream, id__gt=since).order_by("id")[: limit + 1])
+        return Replay([], upto, resync=True)
+    wanted = Q(id__gt=since, id__lte=upto)
+    for first, last in pending:
+        wanted |= Q(id__gte=first, id__lte=last)
+    events = list(Event.objects.filter(wanted, stream=stream).order_by("id")[: limit + 1])
     if len(events) > limit:
-        return Replay([], newest, resync=True)
-    return Replay(events, max([newest, since, *(e.pk for e in events)]), resync=False)
+        return Replay([], upto, resync=True)
+    return Replay(events, max(upto, since), resync=False)
+
+
+def open_gaps(newest: int, *, window: int = 1000) -> list[int]:
+    """Ids below `newest` taken by writes that may still commit, as far as the
+    log can tell: ids missing from the last `window` after the last event
+    older than the gap grace (an id missing for longer belongs to a
+    rolled-back write)."""
+    grace = timedelta(seconds=getattr(settings, "FEEDS_GAP_GRACE", 30.0))
+    cutoff = timezone.now() - grace
+    rows = Event.objects.filter(id__gt=newest - window, id__lte=newest).values_list(
+        "id", "created_at"
+    )
+    present, start = set(), max(newest - window, 0)
+    for event_id, created_at in rows:
+        present.add(event_id)
+        if created_at < cutoff:
+            start = max(start, event_id)
+    return [i for i in range(start + 1, newest) if i not in present]
+
+
+def still_pending(
+    since: int | None, wanted: Ranges, gaps: list[int], replayed: list[int]
+) -> Ranges:
+    """What a reader may still receive below its position after a replay:
+    the open `gaps` it lacks (after `since`, or among its own `wanted`
+    ranges) and its `wanted` ranges, minus what the replay just sent."""
+    if since is not None:
+        gaps = [gap for gap in gaps if gap > since or in_ranges(wanted, gap)]
+    return without(union(to_ranges(gaps), wanted), replayed)[-MAX_PENDING_RANGES:]

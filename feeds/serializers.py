@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feeds.models import Delivery, Event, Notification, NotificationKind
-from feeds.protocol import STREAM_NAME_PATTERN
+from feeds.protocol import MAX_PENDING_RANGES, STREAM_NAME_PATTERN, parse_pending
 
 
 class ActorOut(serializers.Serializer):
@@ -63,12 +63,40 @@ class FeedItemOut(serializers.ModelSerializer):
 class EventsQueryIn(serializers.Serializer):
     stream = serializers.RegexField(STREAM_NAME_PATTERN, max_length=80)
     since = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
+    pending = serializers.RegexField(
+        r"^\d{1,19}-\d{1,19}(,\d{1,19}-\d{1,19})*$",
+        max_length=MAX_PENDING_RANGES * 40,
+        required=False,
+        help_text="Ids below `since` that had not committed yet, as first-last ranges: 10-10,41-54",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        text = attrs.get("pending")
+        if text is None:
+            attrs["pending"] = []
+            return attrs
+        ranges = [[int(n) for n in part.split("-")] for part in text.split(",")]
+        since = attrs.get("since")
+        parsed = parse_pending(ranges, since) if since is not None else None
+        if parsed is None:
+            raise serializers.ValidationError(
+                {
+                    "pending": f"Give `since` with it, and at most {MAX_PENDING_RANGES} "
+                    "first-last ranges of ids from 1 up to `since`."
+                }
+            )
+        attrs["pending"] = parsed
+        return attrs
 
 
 class ReplayOut(serializers.Serializer):
     stream = serializers.CharField()
     events = EventOut(many=True)
     last_id = serializers.IntegerField()
+    pending = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        help_text="Ids below last_id that may still commit: send them back as `pending`",
+    )
     resync = serializers.BooleanField()
 
 

@@ -91,6 +91,34 @@ def test_events_endpoint_replays_after_since_with_the_same_authorisation(cast, a
     assert bad.status_code == 400 and "since" in bad.json()["error"]["fields"]
 
 
+def test_events_endpoint_lists_ids_still_in_flight_and_brings_them_back(cast, api_as):
+    from feeds.models import Event
+
+    first, late, last = item("org", "a"), item("org", "late"), item("org", "c")
+    kept = Event.objects.get(pk=late.pk)
+    kept.delete()  # as if its write had not committed yet
+    client = api_as(cast["staff"])
+
+    before = client.get(f"/api/v1/events/?stream=org&since={first.pk}").json()
+    kept.pk = late.pk
+    kept.save(force_insert=True)  # ...and now it has
+    since = before["last_id"]
+    pending = ",".join(f"{a}-{b}" for a, b in before["pending"])
+    after = client.get(f"/api/v1/events/?stream=org&since={since}&pending={pending}").json()
+    blind = client.get(f"/api/v1/events/?stream=org&since={since}").json()
+    bad = [
+        client.get(f"/api/v1/events/?stream=org&since={since}&pending={value}")
+        for value in ("1-", f"5-{since + 1}", "3-2", "1-1")
+    ]
+
+    assert [e["id"] for e in before["events"]] == [last.pk]
+    assert before["pending"] == [[late.pk, late.pk]]
+    assert [e["id"] for e in after["events"]] == [late.pk] and after["pending"] == []
+    assert blind["events"] == []
+    assert [r.status_code for r in bad] == [400, 400, 400, 200]
+    assert all("pending" in r.json()["error"]["fields"] for r in bad[:3])
+
+
 def test_me_over_http_is_the_readers_own_stream(cast, api_as):
     client = api_as(cast["staff"])
     since = client.get("/api/v1/events/?stream=me").json()["last_id"]

@@ -124,15 +124,19 @@ def test_a_long_replay_is_not_sent_again_by_a_lagging_tail_but_late_commits_are(
 
 
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known hole (closing note, stop 9): `since` is the highest id a client saw, so an "
-    "earlier id that commits after a later one was delivered live is not replayed on resume. "
-    "Fix: a resume point below the open gaps in each frame, or hold doorbell events behind a gap.",
-)
 def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
+    # Was a strict expected failure (stop 9): resuming from the highest id
+    # seen lost a lower id that committed later. Each frame now lists the
+    # open gaps below it as `pending`, and the replay brings those back.
+    import json
+
     from feeds.log import replay
 
+    events.record(stream="org", type="a.created", data={})
+    hub = Hub()
+    hub.cursor = _max_event_id()  # as the tail loop starts
+    socket = FramesSocket()
+    hub.streams["org"] = {socket}  # type: ignore[arg-type]
     inserted, release = threading.Event(), threading.Event()
     slow: dict = {}
 
@@ -146,9 +150,26 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
     writer = threading.Thread(target=slow_writer)
     writer.start()
     inserted.wait(5)
-    seen_live = events.record(stream="org", type="a.created", data={}).pk  # the doorbell's
+    seen_live = events.record(stream="org", type="a.created", data={}).pk
+    tail(hub)
+    frame = json.loads(socket.frames[-1])
+    assert frame["id"] == seen_live
     release.set()
     writer.join()
     # The socket dropped after `seen_live`; the client resumes from it.
-    resumed = [event.pk for event in replay("org", since=seen_live).events]
+    resumed = [
+        event.pk for event in replay("org", since=seen_live, pending=frame["pending"]).events
+    ]
     assert slow["id"] in resumed
+    assert resumed == [slow["id"]]
+    # A client that ignores `pending` still misses it: the hole was real.
+    assert replay("org", since=seen_live).events == []
+
+
+class FramesSocket:
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+
+    def push_event(self, stream: str, event_id: int, frame: str) -> bool:
+        self.frames.append(frame)
+        return True
