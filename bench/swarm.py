@@ -30,6 +30,8 @@ from websockets.http11 import Response
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
+from feeds.protocol import MAX_PENDING_RANGES, Ranges, union, without
+
 
 def vote_counts(data: Any) -> dict[int, int]:
     """{question id: votes} from a ranking snapshot, whatever its nesting."""
@@ -164,6 +166,9 @@ class Client(asyncio.Protocol):
         self.open = False
         self.counted = False
         self.last_id = 0
+        # Ids below last_id that had not committed when a frame was sent
+        # (the protocol's `pending`), sent back on resume.
+        self.pending: Ranges = []
         self.seen: set[int] = set()
         self.snapshot_times: list[float] = []
         self.samples: list = []
@@ -256,6 +261,8 @@ class Client(asyncio.Protocol):
                 message: dict[str, Any] = {"op": "subscribe", "stream": self.swarm.stream}
                 if self.last_id:
                     message["since"] = self.last_id
+                    if self.pending:
+                        message["pending"] = self.pending
                 self.send(message)
         self.flush()
 
@@ -298,7 +305,9 @@ class Client(asyncio.Protocol):
             end = start
             while 48 <= data[end] <= 57:
                 end += 1
-            self.on_event(int(data[start:end]), now)
+            event_id = int(data[start:end])
+            if self.on_event(event_id, now) and (self.pending or b'"pending":' in data):
+                self.update_pending(json.loads(data).get("pending"), event_id)
             return
         head = data[:40]
         if b'"snapshot"' in head:
@@ -313,9 +322,11 @@ class Client(asyncio.Protocol):
         message = json.loads(data)
         op = message.get("op")
         if op == "event":
-            self.on_event(message["id"], now)
+            if self.on_event(message["id"], now):
+                self.update_pending(message.get("pending"), message["id"])
         elif op == "subscribed":
             self.last_id = max(self.last_id, message.get("last_id") or 0)
+            self.update_pending(message.get("pending"), self.last_id)
             self.swarm.on_subscribed(self)
         elif op == "snapshot":
             self.snapshot_times.append(now)
@@ -324,16 +335,23 @@ class Client(asyncio.Protocol):
         elif op == "resync":
             self.swarm.error("resync")
 
-    def on_event(self, event_id: int, now: float) -> None:
+    def update_pending(self, listed: Ranges | None, below: int) -> None:
+        """A frame's `pending` replaces what was pending below its id."""
+        kept = [[max(first, below + 1), last] for first, last in self.pending if last > below]
+        ranges = without(union(listed or [], kept), self.seen)
+        self.pending = ranges[-MAX_PENDING_RANGES:]
+
+    def on_event(self, event_id: int, now: float) -> bool:
         if event_id in self.seen:
             self.swarm.duplicates += 1
-            return
+            return False
         self.seen.add(event_id)
         if event_id > self.last_id:
             self.last_id = event_id
         self.swarm.on_event(event_id, now)
         if self.target:
             self.check_caught_up(now)
+        return True
 
     def check_caught_up(self, now: float) -> None:
         if self.caught_up_at is None and self.last_id >= self.target:

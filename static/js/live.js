@@ -6,12 +6,15 @@
  *   live:snapshot detail {stream, type, data}
  *   live:resync   detail {stream}                    (refetch: the gap is too old)
  * The last id per stream is kept in sessionStorage and sent as `since` on
- * reconnect, so nothing is lost across drops. window.Live.subscribe(stream)
+ * reconnect, with the `pending` ranges of the frames (ids below it that had
+ * not committed yet), so nothing is lost across drops. window.Live.subscribe(stream)
  * and window.Live.unsubscribe(stream) serve pages that change streams. */
 (function () {
   "use strict";
 
   var STORE = "live:last:";
+  var PENDING = "live:pending:";
+  var PENDING_MAX = 64;
   var SEEN_MAX = 500;
   var PING_EVERY = 25000;
   var BACKOFF_MIN = 1000;
@@ -41,6 +44,55 @@
     } catch (e) {
       /* storage full or disabled: resuming falls back to a fresh subscribe */
     }
+  }
+
+  function readPending(stream) {
+    try {
+      var value = JSON.parse(window.sessionStorage.getItem(PENDING + stream) || "[]");
+      return Array.isArray(value) ? value : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function writePending(stream, ranges) {
+    try {
+      if (ranges.length) window.sessionStorage.setItem(PENDING + stream, JSON.stringify(ranges));
+      else window.sessionStorage.removeItem(PENDING + stream);
+    } catch (e) {
+      /* storage full or disabled */
+    }
+  }
+
+  // Ranges are [first, last] pairs in id order.
+  function cut(ranges, id) {
+    var out = [];
+    ranges.forEach(function (r) {
+      if (id < r[0] || id > r[1]) {
+        out.push(r);
+        return;
+      }
+      if (r[0] < id) out.push([r[0], id - 1]);
+      if (id < r[1]) out.push([id + 1, r[1]]);
+    });
+    return out;
+  }
+
+  function above(ranges, id) {
+    var out = [];
+    ranges.forEach(function (r) {
+      if (r[1] > id) out.push([Math.max(r[0], id + 1), r[1]]);
+    });
+    return out;
+  }
+
+  // A frame's `pending` replaces what was pending below its id; ids already
+  // received never are.
+  function updatePending(stream, listed, id) {
+    var ranges = (Array.isArray(listed) ? listed : []).concat(above(readPending(stream), id));
+    var ids = seen.get(stream);
+    if (ids) ids.forEach(function (got) { ranges = cut(ranges, got); });
+    writePending(stream, ranges.slice(-PENDING_MAX));
   }
 
   function remember(stream, id) {
@@ -81,7 +133,11 @@
   function subscribeOnSocket(stream) {
     var body = { op: "subscribe", stream: stream };
     var last = readLast(stream);
-    if (last !== null && !isNaN(last)) body.since = last;
+    if (last !== null && !isNaN(last)) {
+      body.since = last;
+      var pending = readPending(stream).filter(function (r) { return r[1] <= last; });
+      if (pending.length) body.pending = pending;
+    }
     send(body);
   }
 
@@ -94,6 +150,7 @@
     }
     if (m.op === "event") {
       if (!remember(m.stream, m.id)) return;
+      updatePending(m.stream, m.pending, m.id);
       if (m.stream === "me" && m.data && typeof m.data.unread === "number") setUnread(m.data.unread);
       dispatch("live:event", { stream: m.stream, id: m.id, type: m.type, data: m.data });
     } else if (m.op === "snapshot") {
@@ -101,10 +158,12 @@
     } else if (m.op === "subscribed") {
       var last = readLast(m.stream);
       if (last === null || m.last_id > last) writeLast(m.stream, m.last_id);
+      updatePending(m.stream, m.pending, m.last_id);
     } else if (m.op === "resync") {
       seen.delete(m.stream);
       try {
         window.sessionStorage.removeItem(STORE + m.stream);
+        window.sessionStorage.removeItem(PENDING + m.stream);
       } catch (e) {
         /* nothing stored */
       }

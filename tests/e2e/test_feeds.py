@@ -1,12 +1,17 @@
 """Live feeds in a real browser: two people, a real Daphne process, and a
 server restart that the page catches up from."""
 
+import json
+import threading
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
 from playwright.sync_api import Page, expect
 
 from feeds import events
+from feeds.models import Event
 from tests.factories import PASSWORD, make_cast
 from tests.feeds.isolation import private_channel_prefix  # noqa: F401 - autouse fixture
 from tests.servers import asgi_server, free_port
@@ -89,3 +94,46 @@ def test_two_people_see_live_items_notifications_and_catch_up_after_a_restart(si
         )
         expect(bell).to_have_text("3")
         expect(tab.get_by_text("Missed reply 2")).to_be_visible()
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
+def test_a_page_that_drops_before_a_late_commit_shows_it_after_reconnecting(site):
+    # A write that took its id first commits last, while the page is away:
+    # the page resumes with the `pending` ids its frames listed and shows it.
+    staff = make_cast()["staff"]
+    events.record(stream="org", type="warm.up", data={})  # the log is not empty
+    inserted, release = threading.Event(), threading.Event()
+    slow: dict = {}
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                slow["note"] = events.notify(recipients=[staff], kind="reply", title="Late reply")
+                inserted.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    with asgi_server("daphne", port=site["port"]):
+        page = site["open"](staff)
+        page.goto("/notifications/")
+        wait_live(page)
+        writer.start()
+        assert inserted.wait(10)
+        events.notify(recipients=[staff], kind="reply", title="Quick reply")
+        expect(page.get_by_text("Quick reply")).to_be_visible()
+        stored = json.loads(page.evaluate("sessionStorage.getItem('live:pending:me') || '[]'"))
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "offline")
+    release.set()
+    writer.join()
+    late_event = Event.objects.get(type="notification.created", data__title="Late reply").pk
+    assert any(first <= late_event <= last for first, last in stored)
+    expect(page.get_by_text("Late reply")).to_have_count(0)
+
+    with asgi_server("daphne", port=site["port"]):
+        expect(page.locator("[data-live-status]")).to_have_attribute(
+            "data-state", "live", timeout=20_000
+        )
+        expect(page.get_by_text("Late reply")).to_be_visible()
+        expect(page.get_by_text("Quick reply")).to_have_count(1)
