@@ -21,7 +21,7 @@ from django.conf import settings
 
 from feeds import streams
 from feeds.hub import event_frame, get_hub, session_digest
-from feeds.log import replay, still_pending
+from feeds.log import Replay, replay, still_pending
 from feeds.protocol import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
@@ -320,9 +320,12 @@ class LiveSocket:
         try:
             await hub.ready.wait()
             upto = hub.cursor
-            result = await database_sync_to_async(replay)(
-                stream, since, pending=sub.wanted, upto=upto
-            )
+            if since is None:  # nothing to replay: no trip to the database
+                result = Replay([], upto, resync=False)
+            else:
+                result = await database_sync_to_async(replay)(
+                    stream, since, pending=sub.wanted, upto=upto
+                )
         except Exception:
             await hub.unsubscribe(self, stream)
             raise

@@ -48,13 +48,15 @@ def replay(
 
     `last_id` is the log's position, not the stream's last event: a reader
     of a quiet stream still moves forward and resumes inside the kept log."""
-    newest = newest_id()
-    upto = newest if upto is None else min(upto, newest)
+    if upto is None:
+        upto = newest_id()
     if since is None:
         return Replay([], upto, resync=False)
+    # Past the caller's position: from this log (a moment ahead) or another one.
+    newest = newest_id() if since > upto else upto
     pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
     if since > newest or since < (pruned.first() or 0):
-        return Replay([], upto, resync=True)
+        return Replay([], min(upto, newest), resync=True)
     wanted = Q(id__gt=since, id__lte=upto)
     for first, last in pending:
         wanted |= Q(id__gte=first, id__lte=last)
