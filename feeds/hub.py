@@ -323,7 +323,11 @@ class Hub:
             carried = message.get("events") or []
             stream = message.get("stream", "")
             if stream in self.streams:
-                await self._ring(stream, carried)
+                # Shielded: a reset cancels this loop (the layer seemed gone while
+                # thousands of joins held the event loop), and a delivery stopped
+                # between two batches of sockets is lost for the rest: the id is
+                # already marked seen, so the tail would not send it again.
+                await asyncio.shield(self._ring(stream, carried))
         elif kind == "stream.touch":
             self.snapshots.touched(message.get("stream", ""))
         elif kind == "hub.ping":

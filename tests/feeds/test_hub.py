@@ -1,6 +1,8 @@
 """The hub's log tail: late commits (a lower id committing after a higher
 one was seen) are still delivered, and nothing is delivered twice."""
 
+import asyncio
+import contextlib
 import threading
 
 import pytest
@@ -173,3 +175,29 @@ class FramesSocket:
     def push_event(self, stream: str, event_id: int, frame: str) -> bool:
         self.frames.append(frame)
         return True
+
+
+def test_a_doorbell_delivery_cancelled_between_batches_still_reaches_every_socket():
+    # The health loop cancels the doorbell loop when the layer seems gone; under
+    # a join storm that happened mid-delivery and 500 sockets missed the event.
+    event = events.record(stream="org", type="a.created", data={})
+    hub = Hub()
+    hub.fanout_batch = 2
+    hub.cursor = event.pk - 1
+    hub.ready.set()
+    sockets = [FakeSocket() for _ in range(7)]
+    hub.streams["org"] = set(sockets)  # type: ignore[arg-type]
+    ring = {"type": "stream.ring", "stream": "org", "events": [[event.pk, event.type, {}]]}
+
+    async def cancelled_mid_delivery() -> None:
+        task = asyncio.ensure_future(hub._on_message(ring))
+        await asyncio.sleep(0)  # the first batch of two is out
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+    async_to_sync(cancelled_mid_delivery)()
+
+    assert [socket.got for socket in sockets] == [[event.pk]] * 7
