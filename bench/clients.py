@@ -143,11 +143,21 @@ class Swarms:
 
     def check(self, ids: list[int]) -> dict:
         reports = self.ask("check " + json.dumps(ids), "check")
+        by_event: dict[int, int] = {}
+        for report in reports:
+            for event_id, count in report.get("missing_by_event", {}).items():
+                by_event[int(event_id)] = by_event.get(int(event_id), 0) + count
         return {
             "lost": sum(r["lost"] for r in reports),
             "clients_missing": sum(r["clients_missing"] for r in reports),
             "duplicates": sum(r["duplicates"] for r in reports),
+            # The most-missed event ids: where in the run the losses are.
+            "most_missed": sorted(by_event.items(), key=lambda kv: (-kv[1], kv[0]))[:10],
         }
+
+    def received(self) -> int:
+        """Deliveries so far, over every swarm process."""
+        return sum(entry[0] for s in self.stats() for entry in s["events"].values())
 
     def cpu(self) -> float:
         return sum(cpu_seconds(proc.pid) for proc in self.procs if proc.poll() is None)

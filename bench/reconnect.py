@@ -108,7 +108,16 @@ def storm(cfg: Config, kind: str, n: int, viewers: list[int], stream: str, start
                 time.sleep(2)
                 writer.stopped.set()
                 writer.join()
-                time.sleep(2)
+                t_stop = time.monotonic()
+                # Lost means never delivered, not delivered late: wait until the
+                # deliveries stop growing (3 s without one), at most 60 s.
+                settled, still = swarm.received(), 0.0
+                while still < 3 and time.monotonic() - t_stop < (60 if not cfg.smoke else 10):
+                    time.sleep(0.5)
+                    now_received = swarm.received()
+                    still = still + 0.5 if now_received == settled else 0.0
+                    settled = now_received
+                settled_s = time.monotonic() - t_stop - still
                 ids = data.event_ids(stream, start_id)
                 check = swarm.check(ids)
                 stats = swarm.stats()
@@ -130,7 +139,9 @@ def storm(cfg: Config, kind: str, n: int, viewers: list[int], stream: str, start
         "caught_up_s_from_up": round(max(done) - t_up, 2) if done and not behind else None,
         "caught_up_s_from_kill": round(max(done) - t_kill, 2) if done and not behind else None,
         "clients_behind": len(behind),
+        "deliveries_settled_s_after_writer_stopped": round(settled_s, 2),
         "lost": check["lost"],
+        "most_missed_event_ids": check["most_missed"],
         "clients_missing": check["clients_missing"],
         "duplicates": check["duplicates"],
         "connects": sum(s["connects"] for s in stats),

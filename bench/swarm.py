@@ -140,11 +140,19 @@ class Swarm:
         wanted = set(ids)
         lost = 0
         clients_missing = 0
+        by_event: dict[int, int] = {}
         for client in self.clients:
-            missing = len(wanted - client.seen)
-            lost += missing
+            missing = wanted - client.seen
+            lost += len(missing)
             clients_missing += 1 if missing else 0
-        return {"lost": lost, "clients_missing": clients_missing, "duplicates": self.duplicates}
+            for event_id in missing:
+                by_event[event_id] = by_event.get(event_id, 0) + 1
+        return {
+            "lost": lost,
+            "clients_missing": clients_missing,
+            "duplicates": self.duplicates,
+            "missing_by_event": by_event,
+        }
 
     def mark_caught_up(self, target: int) -> None:
         for client in self.clients:
