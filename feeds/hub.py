@@ -125,6 +125,9 @@ class Hub:
         # leaves only once it has been delivered to every local socket.
         self.gaps: dict[int, float] = {}
         self.wake = asyncio.Event()
+        # One delivery at a time: the tail's and the doorbell's interleaved at
+        # their batch yields, and a socket could get id N+1 before N.
+        self.delivering = asyncio.Lock()
         self.tasks: list[asyncio.Task] = []
         self.doorbell: asyncio.Task | None = None
         # Our own ping through the layer: sent and echoed (monotonic times).
@@ -424,6 +427,10 @@ class Hub:
         """Fan events out to local subscribers: each event serialised once,
         each socket's queue fed directly; yields to the loop every batch so
         HTTP requests on the same loop are not stalled. Returns deliveries."""
+        async with self.delivering:
+            return await self._deliver(rows)
+
+    async def _deliver(self, rows: Iterable[Row]) -> int:
         delivered = 0
         now = time.monotonic()
         for event_id, stream, type_, data in sorted(rows, key=lambda row: row[0]):

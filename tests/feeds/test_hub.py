@@ -201,3 +201,30 @@ def test_a_doorbell_delivery_cancelled_between_batches_still_reaches_every_socke
     async_to_sync(cancelled_mid_delivery)()
 
     assert [socket.got for socket in sockets] == [[event.pk]] * 7
+
+
+def test_the_tail_and_the_doorbell_never_interleave_deliveries_to_a_socket():
+    # Both yield between batches of sockets. Interleaved, a socket whose place
+    # in the member set moved in between (a join resized the set) could get
+    # N+1, whose frame lists nothing pending, before N, drop, and resume past N.
+    hub = Hub()
+    hub.fanout_batch = 2
+    order: list[int] = []
+
+    class Logged(FakeSocket):
+        def push_event(self, stream: str, event_id: int, frame: str) -> bool:
+            order.append(event_id)
+            return super().push_event(stream, event_id, frame)
+
+    sockets = [Logged() for _ in range(7)]
+    hub.streams["org"] = set(sockets)  # type: ignore[arg-type]
+
+    async def overlapping() -> None:
+        first = asyncio.ensure_future(hub.deliver([(10, "org", "a", {})]))
+        await asyncio.sleep(0)  # the first batch of two has id 10
+        await asyncio.gather(first, hub.deliver([(11, "org", "a", {})]))
+
+    async_to_sync(overlapping)()
+
+    assert order == [10] * 7 + [11] * 7
+    assert [socket.got for socket in sockets] == [[10, 11]] * 7
