@@ -75,10 +75,13 @@ class EventList(APIView):
         if not streams.can_read(request.user, stream):
             raise PermissionDenied("You may not read this stream.")
         since, pending = query.validated_data.get("since"), query.validated_data["pending"]
-        result = log.replay(stream, since, pending=pending)
+        # The open gaps first: an id committing between the two reads is then
+        # either replayed or listed, never neither.
+        newest = log.newest_id()
+        gaps = log.open_gaps(newest)
+        result = log.replay(stream, since, pending=pending, upto=newest)
         if result.resync:
             since, pending = None, []
-        gaps = log.open_gaps(result.last_id)
         still = log.still_pending(since, pending, gaps, [event.pk for event in result.events])
         return Response(
             ReplayOut(

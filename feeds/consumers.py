@@ -66,8 +66,10 @@ class Subscription:
     replayed: array | None = None
 
     def remember_replay(self, ids: list[int]) -> None:
-        """The ids a replay sent, when there are more than the recent memory holds."""
-        if len(ids) > SENT_MEMORY:
+        """The ids a replay sent: the hub may offer some again (a late commit
+        the replay found before the tail did) after more than the recent
+        memory holds have passed."""
+        if ids:
             self.replayed = array("q", sorted(ids))
 
     def take(self, event_id: int) -> bool:
