@@ -315,7 +315,7 @@ class Client(asyncio.Protocol):
                 end += 1
             event_id = int(data[start:end])
             if self.on_event(event_id, now) and (self.pending or b'"pending":' in data):
-                self.update_pending(json.loads(data).get("pending"), event_id)
+                self.update_pending(json.loads(data).get("pending"))
             return
         head = data[:40]
         if b'"snapshot"' in head:
@@ -331,10 +331,10 @@ class Client(asyncio.Protocol):
         op = message.get("op")
         if op == "event":
             if self.on_event(message["id"], now):
-                self.update_pending(message.get("pending"), message["id"])
+                self.update_pending(message.get("pending"))
         elif op == "subscribed":
             self.last_id = max(self.last_id, message.get("last_id") or 0)
-            self.update_pending(message.get("pending"), self.last_id)
+            self.update_pending(message.get("pending"))
             self.swarm.on_subscribed(self)
         elif op == "snapshot":
             self.snapshot_times.append(now)
@@ -343,10 +343,9 @@ class Client(asyncio.Protocol):
         elif op == "resync":
             self.swarm.error("resync")
 
-    def update_pending(self, listed: Ranges | None, below: int) -> None:
-        """A frame's `pending` replaces what was pending below its id."""
-        kept = [[max(first, below + 1), last] for first, last in self.pending if last > below]
-        ranges = without(union(listed or [], kept), self.seen)
+    def update_pending(self, listed: Ranges | None) -> None:
+        """Listed ids stay pending until they arrive (docs/websocket.md)."""
+        ranges = without(union(listed or [], self.pending), self.seen)
         self.pending = ranges[-MAX_PENDING_RANGES:]
 
     def on_event(self, event_id: int, now: float) -> bool:

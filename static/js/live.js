@@ -78,18 +78,23 @@
     return out;
   }
 
-  function above(ranges, id) {
+  function merged(ranges) {
     var out = [];
-    ranges.forEach(function (r) {
-      if (r[1] > id) out.push([Math.max(r[0], id + 1), r[1]]);
-    });
+    ranges
+      .filter(function (r) { return Array.isArray(r) && r.length === 2; })
+      .sort(function (a, b) { return a[0] - b[0]; })
+      .forEach(function (r) {
+        var last = out[out.length - 1];
+        if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+        else out.push([r[0], r[1]]);
+      });
     return out;
   }
 
-  // A frame's `pending` replaces what was pending below its id; ids already
-  // received never are.
-  function updatePending(stream, listed, id) {
-    var ranges = (Array.isArray(listed) ? listed : []).concat(above(readPending(stream), id));
+  // Ids a frame lists as pending stay pending until they arrive (a rolled-back
+  // write's id never does: the oldest ranges make way past PENDING_MAX).
+  function updatePending(stream, listed) {
+    var ranges = merged(readPending(stream).concat(Array.isArray(listed) ? listed : []));
     var ids = seen.get(stream);
     if (ids) ids.forEach(function (got) { ranges = cut(ranges, got); });
     writePending(stream, ranges.slice(-PENDING_MAX));
@@ -150,7 +155,7 @@
     }
     if (m.op === "event") {
       if (!remember(m.stream, m.id)) return;
-      updatePending(m.stream, m.pending, m.id);
+      updatePending(m.stream, m.pending);
       if (m.stream === "me" && m.data && typeof m.data.unread === "number") setUnread(m.data.unread);
       dispatch("live:event", { stream: m.stream, id: m.id, type: m.type, data: m.data });
     } else if (m.op === "snapshot") {
@@ -158,7 +163,7 @@
     } else if (m.op === "subscribed") {
       var last = readLast(m.stream);
       if (last === null || m.last_id > last) writeLast(m.stream, m.last_id);
-      updatePending(m.stream, m.pending, m.last_id);
+      updatePending(m.stream, m.pending);
     } else if (m.op === "resync") {
       seen.delete(m.stream);
       try {
