@@ -3,15 +3,14 @@ one was seen) are still delivered, and nothing is delivered twice."""
 
 import asyncio
 import contextlib
-import threading
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connection, transaction
 
 from feeds import events
 from feeds.hub import Hub, _max_event_id
+from tests.feeds.late import HeldOpenWrite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,9 +18,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class FakeSocket:
     def __init__(self) -> None:
         self.got: list[int] = []
+        self.frames: list[str] = []
 
     def push_event(self, stream: str, event_id: int, frame: str) -> bool:
         self.got.append(event_id)
+        self.frames.append(frame)
         return True
 
 
@@ -39,25 +40,13 @@ def test_an_id_that_commits_after_a_higher_one_is_still_delivered_once():
     hub.cursor = _max_event_id()  # as the tail loop starts
     socket = FakeSocket()
     hub.streams["org"] = {socket}  # type: ignore[arg-type]
-    inserted, release = threading.Event(), threading.Event()
-    slow: dict = {}
-
-    def slow_writer() -> None:
-        with transaction.atomic():
-            slow["id"] = events.record(stream="org", type="a.created", data={}).pk
-            inserted.set()
-            release.wait(5)
-        connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    inserted.wait(5)
+    held = HeldOpenWrite()
+    slow = {"id": held.start()}
     fast = events.record(stream="org", type="a.created", data={}).pk
     tail(hub)
     assert socket.got == [fast] and slow["id"] in hub.gaps
 
-    release.set()
-    writer.join()
+    held.commit()
     tail(hub)
     tail(hub)
     assert socket.got == [fast, slow["id"]]
@@ -137,27 +126,15 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
     events.record(stream="org", type="a.created", data={})
     hub = Hub()
     hub.cursor = _max_event_id()  # as the tail loop starts
-    socket = FramesSocket()
+    socket = FakeSocket()
     hub.streams["org"] = {socket}  # type: ignore[arg-type]
-    inserted, release = threading.Event(), threading.Event()
-    slow: dict = {}
-
-    def slow_writer() -> None:
-        with transaction.atomic():
-            slow["id"] = events.record(stream="org", type="a.created", data={}).pk
-            inserted.set()
-            release.wait(5)
-        connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    inserted.wait(5)
+    held = HeldOpenWrite()
+    slow = {"id": held.start()}
     seen_live = events.record(stream="org", type="a.created", data={}).pk
     tail(hub)
     frame = json.loads(socket.frames[-1])
     assert frame["id"] == seen_live
-    release.set()
-    writer.join()
+    held.commit()
     # The socket dropped after `seen_live`; the client resumes from it.
     resumed = [
         event.pk for event in replay("org", since=seen_live, pending=frame["pending"]).events
@@ -166,15 +143,6 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
     assert resumed == [slow["id"]]
     # A client that ignores `pending` still misses it: the hole was real.
     assert replay("org", since=seen_live).events == []
-
-
-class FramesSocket:
-    def __init__(self) -> None:
-        self.frames: list[str] = []
-
-    def push_event(self, stream: str, event_id: int, frame: str) -> bool:
-        self.frames.append(frame)
-        return True
 
 
 def test_a_doorbell_delivery_cancelled_between_batches_still_reaches_every_socket():

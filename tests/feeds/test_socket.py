@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import threading
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -14,6 +13,7 @@ from feeds import events
 from feeds.consumers import LiveSocket
 from feeds.hub import get_hub
 from feeds.protocol import in_ranges
+from tests.feeds.late import HeldOpenWrite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -591,30 +591,18 @@ def test_a_client_that_drops_before_a_late_commit_reaches_it_gets_it_once_on_res
     # Ids are taken when a write starts: `slow` takes its id first and commits
     # last. The later event reaches the client live; the client drops before
     # `slow` commits, then resumes with the later id and the frame's `pending`.
-    inserted, release = threading.Event(), threading.Event()
-    slow: dict = {}
-
-    def slow_writer() -> None:
-        with transaction.atomic():
-            slow["id"] = events.record(stream="org", type="a.created", data={"n": "slow"}).pk
-            inserted.set()
-            release.wait(10)
-        connection.close()
-
+    held = HeldOpenWrite(n="slow")
     events.record(stream="org", type="a.created", data={})  # the log is not empty
 
     async def scenario() -> tuple[dict, int, list[dict], dict]:
         comm = await connect(cast["staff"])
         await send(comm, {"op": "subscribe", "stream": "org"})
         await until(comm, "subscribed")
-        writer = threading.Thread(target=slow_writer)
-        writer.start()
-        await asyncio.to_thread(inserted.wait, 5)
+        await asyncio.to_thread(held.start)
         later = (await record_in_thread("org", n="later")).pk
         live = await until(comm, "event")
         await comm.disconnect()
-        release.set()
-        await asyncio.to_thread(writer.join)
+        await asyncio.to_thread(held.commit)
 
         comm = await connect(cast["staff"])
         resume = {"op": "subscribe", "stream": "org", "since": live["id"]}
@@ -628,38 +616,26 @@ def test_a_client_that_drops_before_a_late_commit_reaches_it_gets_it_once_on_res
         return live, later, got, message
 
     live, later, got, subscribed = run(scenario)
-    assert live["id"] == later and in_ranges(live["pending"], slow["id"])
-    assert [(m["op"], m["id"]) for m in got] == [("event", slow["id"])]
+    assert live["id"] == later and in_ranges(live["pending"], held.id)
+    assert [(m["op"], m["id"]) for m in got] == [("event", held.id)]
     assert got[0]["data"] == {"n": "slow"}
-    assert not in_ranges(subscribed.get("pending", []), slow["id"])
+    assert not in_ranges(subscribed.get("pending", []), held.id)
     assert subscribed["last_id"] >= later
 
 
 @pytest.mark.skipif(not django_settings.IS_POSTGRES, reason="SQLite serialises writers")
 def test_a_connected_client_gets_the_late_commit_live_and_later_frames_stop_listing_it(cast):
-    inserted, release = threading.Event(), threading.Event()
-    slow: dict = {}
-
-    def slow_writer() -> None:
-        with transaction.atomic():
-            slow["id"] = events.record(stream="org", type="a.created", data={}).pk
-            inserted.set()
-            release.wait(10)
-        connection.close()
-
+    held = HeldOpenWrite()
     events.record(stream="org", type="a.created", data={})  # the log is not empty
 
     async def scenario() -> list[dict]:
         comm = await connect(cast["staff"])
         await send(comm, {"op": "subscribe", "stream": "org"})
         await until(comm, "subscribed")
-        writer = threading.Thread(target=slow_writer)
-        writer.start()
-        await asyncio.to_thread(inserted.wait, 5)
+        await asyncio.to_thread(held.start)
         await record_in_thread("org")
         got = [await until(comm, "event")]
-        release.set()
-        await asyncio.to_thread(writer.join)
+        await asyncio.to_thread(held.commit)
         got.append(await until(comm, "event"))
         await record_in_thread("org")
         got.append(await until(comm, "event"))
@@ -668,9 +644,9 @@ def test_a_connected_client_gets_the_late_commit_live_and_later_frames_stop_list
 
     first, late, after = run(scenario)
     # (Ids the new hub found missing in the recent log may be listed too.)
-    assert in_ranges(first["pending"], slow["id"])
-    assert late["id"] == slow["id"] and not in_ranges(late.get("pending", []), slow["id"])
-    assert after["id"] > first["id"] and not in_ranges(after.get("pending", []), slow["id"])
+    assert in_ranges(first["pending"], held.id)
+    assert late["id"] == held.id and not in_ranges(late.get("pending", []), held.id)
+    assert after["id"] > first["id"] and not in_ranges(after.get("pending", []), held.id)
 
 
 def test_a_resumed_subscription_takes_only_what_the_client_lacks(cast):
