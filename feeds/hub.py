@@ -88,6 +88,10 @@ def _position() -> tuple[int, list[int]]:
     return newest, open_gaps(newest)
 
 
+def _nothing() -> None:
+    pass
+
+
 # The tail reads on its own thread: under a join storm the shared database
 # thread queues thousands of authorisations and replays, and live delivery
 # must not wait behind them.
@@ -221,6 +225,13 @@ class Hub:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
+        # A tail read cancelled mid-query can leave the tail thread's database
+        # connection open (seen in tests); one more trip through that thread,
+        # after the read, lets Django close it (CONN_MAX_AGE).
+        try:
+            await on_tail_thread(_nothing)()
+        except Exception:  # noqa: BLE001 - only tidying up
+            logger.info("could not tidy the tail thread's connection")
         if self.sockets:  # a socket arrived while stopping and started new loops
             return
         await self.snapshots.stop()
