@@ -106,7 +106,12 @@ def reconnect_rows(result: dict) -> list[Row]:
                 f"reconnect storm {r['clients']:,} clients, {r['server']}",
                 f"all caught up {num(r['caught_up_s_from_up'], 1)} s after the new server answered"
                 f" ({num(r['caught_up_s_from_kill'], 1)} s after the stop); "
-                f"lost {r['lost']}, duplicated {r['duplicates']}; behind {r['clients_behind']}",
+                f"lost {r['lost']}, duplicated {r['duplicates']}; behind {r['clients_behind']}"
+                + (
+                    f"; deliveries still arriving {num(settled, 1)} s after the writer stopped"
+                    if (settled := r.get("deliveries_settled_s_after_writer_stopped")) is not None
+                    else ""
+                ),
                 f"first connection of the same clients: {num(r['first_connect_s'], 1)} s",
                 f"{ratio(r['caught_up_s_from_up'], r['first_connect_s'])}x first connect",
             )
