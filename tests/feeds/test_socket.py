@@ -671,3 +671,57 @@ def test_a_resumed_subscription_takes_only_what_the_client_lacks(cast):
     got, fresh, subscribed = run(scenario)
     assert got == [older[1], fresh]
     assert "pending" not in subscribed
+
+
+def test_frames_go_out_in_order_and_a_reader_too_far_behind_is_closed_4013(settings):
+    # Sends complete at once until the transport is full; then frames wait,
+    # in order, behind the send in flight, and past the limit the socket is
+    # told to reconnect and resume (4013) instead of buffering without end.
+    from feeds.protocol import CLOSE_SLOW
+
+    settings.FEEDS_OUTBOX_SIZE = 3
+
+    async def scenario() -> tuple[list, list, bool]:
+        sent: list = []
+        full = asyncio.Event()
+        drained = asyncio.Event()
+
+        async def asgi_send(message: dict) -> None:
+            sent.append(message.get("text") or message.get("code"))
+            if full.is_set() and not drained.is_set():
+                await drained.wait()
+
+        socket = LiveSocket({"user": None}, None, asgi_send)
+        assert socket._enqueue("a") and socket._enqueue("b")
+        at_once = list(sent)
+        full.set()
+        socket._enqueue("c")  # its send waits for the transport
+        for frame in ("d", "e", "f"):
+            assert socket._enqueue(frame)
+        accepted_past_limit = socket._enqueue("g")
+        assert not socket._enqueue("h")  # closing: nothing more
+        drained.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return at_once, sent, accepted_past_limit
+
+    at_once, sent, accepted_past_limit = run(scenario)
+    assert at_once == ["a", "b"]
+    assert not accepted_past_limit
+    assert sent == ["a", "b", "c", CLOSE_SLOW]
+
+
+def test_a_failed_send_stops_the_sending_and_the_socket_takes_no_more(settings):
+    async def scenario() -> tuple[list, bool]:
+        sent: list = []
+
+        async def asgi_send(message: dict) -> None:
+            sent.append(message.get("text"))
+            raise OSError("the peer went away")
+
+        socket = LiveSocket({"user": None}, None, asgi_send)
+        socket._enqueue("a")
+        return sent, socket._enqueue("b")
+
+    sent, accepted = run(scenario)
+    assert sent == ["a"] and accepted is False
