@@ -33,13 +33,19 @@ def tail(hub: Hub) -> None:
     async_to_sync(once)()
 
 
-@pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
-def test_an_id_that_commits_after_a_higher_one_is_still_delivered_once():
+def hub_at_the_end_of_a_log() -> tuple[Hub, FakeSocket]:
+    """A hub placed as its tail loop starts, one socket on `org`."""
     events.record(stream="org", type="a.created", data={})
     hub = Hub()
-    hub.cursor = _max_event_id()  # as the tail loop starts
+    hub.cursor = _max_event_id()
     socket = FakeSocket()
     hub.streams["org"] = {socket}  # type: ignore[arg-type]
+    return hub, socket
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
+def test_an_id_that_commits_after_a_higher_one_is_still_delivered_once():
+    hub, socket = hub_at_the_end_of_a_log()
     held = HeldOpenWrite()
     slow = {"id": held.start()}
     fast = events.record(stream="org", type="a.created", data={}).pk
@@ -123,11 +129,7 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
 
     from feeds.log import replay
 
-    events.record(stream="org", type="a.created", data={})
-    hub = Hub()
-    hub.cursor = _max_event_id()  # as the tail loop starts
-    socket = FakeSocket()
-    hub.streams["org"] = {socket}  # type: ignore[arg-type]
+    hub, socket = hub_at_the_end_of_a_log()
     held = HeldOpenWrite()
     slow = {"id": held.start()}
     seen_live = events.record(stream="org", type="a.created", data={}).pk
