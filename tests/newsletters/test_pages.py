@@ -63,6 +63,19 @@ def test_atom_feed_lists_published_issues(cast, client, make_issue):
     assert b"Flu season" in response.content and b"Secret draft" not in response.content
 
 
+def test_an_empty_feed_is_dated_by_the_projects_clock(cast, client, monkeypatch):
+    # Django's fallback reads the system clock directly: the privacy tests'
+    # controlled clock could not reach it, and a run at 01:07:23 "showed" 7:23.
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 3, 10, 9, 5, tzinfo=UTC))
+    client.force_login(cast["staff"])
+    response = client.get("/loop/feed.atom")
+    assert b"<updated>2026-03-10T09:05:00+00:00</updated>" in response.content
+
+
 def test_preferences_opt_out_and_back_in_but_not_of_mandatory(cast, client, newsletter):
     client.force_login(cast["staff"])
     client.post("/loop/preferences/", {})
