@@ -3,9 +3,8 @@
 A plain ASGI application rather than a Channels consumer: a consumer joins
 the channel layer per socket and runs `dispatch` (a thread-pool round trip)
 per message, which is what made the textbook fan-out slow. Each socket
-here registers with its process's hub, which sends each frame to it
-directly: at once when nothing is in flight (most sends complete without
-waiting), else after the send in flight, from a bounded backlog."""
+here registers with its process's hub and owns one outgoing queue that a
+writer task drains; the hub fills the queue directly."""
 
 import asyncio
 import json
@@ -117,12 +116,9 @@ class LiveSocket:
         self.scope, self.receive, self.asgi_send = scope, receive, send
         self.user: User = scope.get("user")  # type: ignore[assignment]
         self.subs: dict[str, Subscription] = {}
-        # Frames waiting while a send is in flight (a full transport); a send
-        # that completes at once never waits here.
-        self.backlog: deque[tuple[str, int]] = deque()
-        self.backlog_max = limit("FEEDS_OUTBOX_SIZE", 2000)
-        self.sending: asyncio.Future | None = None
-        self.gone = False  # a send failed: the peer went away, the reader notices
+        self.outbox: asyncio.Queue[tuple[str, int]] = asyncio.Queue(
+            maxsize=limit("FEEDS_OUTBOX_SIZE", 2000)
+        )
         self.closing = False
         self.session_key, self.session, self.token_hash = self._credentials(scope)
         self.tokens = float(limit("FEEDS_RATE_BURST", 40))
@@ -159,6 +155,7 @@ class LiveSocket:
         if not hub.attach(self):
             await self.asgi_send({"type": "websocket.close", "code": CLOSE_TOO_MANY_SOCKETS})
             return
+        writer = asyncio.ensure_future(self._write())
         try:
             while True:
                 message = await self.receive()
@@ -168,9 +165,7 @@ class LiveSocket:
                     await self._guarded(message.get("text"), message.get("bytes"))
         finally:
             await hub.detach(self)
-            self.backlog.clear()
-            if self.sending is not None:
-                self.sending.cancel()
+            writer.cancel()
 
     async def _guarded(self, text: str | None, data: bytes | None) -> None:
         try:
@@ -181,53 +176,30 @@ class LiveSocket:
             logger.exception("closing a socket after an unexpected error")
             self.close(CLOSE_INTERNAL)
 
+    async def _write(self) -> None:
+        while True:
+            frame, close_code = await self.outbox.get()
+            try:
+                if close_code:
+                    await self.asgi_send({"type": "websocket.close", "code": close_code})
+                    return
+                await self.asgi_send({"type": "websocket.send", "text": frame})
+            except Exception:  # noqa: BLE001 - the peer went away; the reader notices
+                return
+
     def _enqueue(self, frame: str, close_code: int = 0) -> bool:
-        """Send a frame now, or after the send in flight. One writer task per
-        socket cost a queue hand-off and a task wake-up per delivery; most
-        sends complete without waiting, so they run right here."""
-        if self.closing or self.gone:
+        if self.closing:
+            return False
+        try:
+            self.outbox.put_nowait((frame, close_code))
+        except asyncio.QueueFull:
+            # A reader this far behind reconnects and replays from the log.
+            self.closing = True
+            self.outbox = asyncio.Queue(maxsize=1)
+            self.outbox.put_nowait(("", CLOSE_SLOW))
             return False
         if close_code:
             self.closing = True
-        if self.sending is None:
-            self._send_from(frame, close_code)
-            return True
-        if len(self.backlog) >= self.backlog_max:
-            # A reader this far behind reconnects and replays from the log.
-            self.closing = True
-            self.backlog.clear()
-            self.backlog.append(("", CLOSE_SLOW))
-            return False
-        self.backlog.append((frame, close_code))
-        return True
-
-    def _send_from(self, frame: str, close_code: int) -> None:
-        """Send `frame`, then the backlog, until a send has to wait."""
-        loop = asyncio.get_running_loop()
-        while True:
-            if close_code:
-                message = {"type": "websocket.close", "code": close_code}
-            else:
-                message = {"type": "websocket.send", "text": frame}
-            task = asyncio.eager_task_factory(loop, self.asgi_send(message))
-            if not task.done():
-                self.sending = task
-                task.add_done_callback(self._sent)
-                return
-            if not self._went_well(task) or close_code or not self.backlog:
-                return
-            frame, close_code = self.backlog.popleft()
-
-    def _sent(self, task: asyncio.Future) -> None:
-        self.sending = None
-        if self._went_well(task) and self.backlog:
-            self._send_from(*self.backlog.popleft())
-
-    def _went_well(self, task: asyncio.Future) -> bool:
-        if task.cancelled() or task.exception() is not None:
-            self.gone = True
-            self.backlog.clear()
-            return False
         return True
 
     def close(self, code: int, reason: str = "") -> None:
