@@ -1,5 +1,6 @@
 """API tokens: `Authorization: Token <key>`, stored as SHA-256 only."""
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from rest_framework import authentication, exceptions
 from intranet.models import ApiToken, User, hash_token
 
 
+@functools.cache
 def _lookup_sql() -> str:
     q = connection.ops.quote_name
     user, token = q(User._meta.db_table), q(ApiToken._meta.db_table)

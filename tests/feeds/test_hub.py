@@ -47,15 +47,15 @@ def hub_at_the_end_of_a_log() -> tuple[Hub, FakeSocket]:
 def test_an_id_that_commits_after_a_higher_one_is_still_delivered_once():
     hub, socket = hub_at_the_end_of_a_log()
     held = HeldOpenWrite()
-    slow = {"id": held.start()}
+    held.start()
     fast = events.record(stream="org", type="a.created", data={}).pk
     tail(hub)
-    assert socket.got == [fast] and slow["id"] in hub.gaps
+    assert socket.got == [fast] and held.id in hub.gaps
 
     held.commit()
     tail(hub)
     tail(hub)
-    assert socket.got == [fast, slow["id"]]
+    assert socket.got == [fast, held.id]
     assert not hub.gaps
 
 
@@ -131,7 +131,7 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
 
     hub, socket = hub_at_the_end_of_a_log()
     held = HeldOpenWrite()
-    slow = {"id": held.start()}
+    held.start()
     seen_live = events.record(stream="org", type="a.created", data={}).pk
     tail(hub)
     frame = json.loads(socket.frames[-1])
@@ -141,8 +141,8 @@ def test_resuming_from_a_later_id_still_replays_an_earlier_late_commit():
     resumed = [
         event.pk for event in replay("org", since=seen_live, pending=frame["pending"]).events
     ]
-    assert slow["id"] in resumed
-    assert resumed == [slow["id"]]
+    assert held.id in resumed
+    assert resumed == [held.id]
     # A client that ignores `pending` still misses it: the hole was real.
     assert replay("org", since=seen_live).events == []
 
