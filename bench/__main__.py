@@ -31,6 +31,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--full", action="store_true", help="the issue's full data sizes")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks it all runs")
     parser.add_argument("--fresh", action="store_true", help="recreate the bench database")
+    parser.add_argument(
+        "--profile", action="store_true", help="record the server with py-spy (var/bench/*.raw)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write results files")
     return parser.parse_args(argv)
 
@@ -57,6 +60,7 @@ def main(argv: list[str]) -> int:
         full=args.full,
         smoke=args.smoke,
         write_results=not args.no_write,
+        profile=args.profile,
         targets=[t for t in args.targets.split(",") if t],
     )
     limit = raise_open_files()

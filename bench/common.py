@@ -48,6 +48,8 @@ class Config:
     smoke: bool = False
     write_results: bool = True
     targets: list[str] = field(default_factory=lambda: ["bare", "product", "textbook"])
+    # Record the server with py-spy during each measured phase (var/bench/*.raw).
+    profile: bool = False
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of every process the benchmark starts (and of itself)."""
@@ -90,6 +92,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# ---- profiles ------------------------------------------------------------
+
+
+@contextmanager
+def profiled(cfg: Config, pid: int, name: str) -> Iterator[None]:
+    """With `--profile`: py-spy samples the server (every thread, not only the
+    one holding the GIL) while the block runs; collapsed stacks are written
+    to var/bench/<name>.raw (`python -m bench.flame` summarises them)."""
+    if not cfg.profile:
+        yield
+        return
+    out = LOG_DIR / f"{name}.raw"
+    spy = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-f", "raw"]
+        + ["-r", "250", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+        print(f"profile: {out}", flush=True)
 
 
 # ---- /proc ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from bench.common import (
     Server,
     cpu_seconds,
     http_json,
+    profiled,
     rss_bytes,
     running,
     summary_ms,
@@ -142,28 +143,29 @@ def measure(
         time.sleep(1.0 if not cfg.smoke else 0.2)  # let join-time snapshots settle
         rss_after = rss_bytes(server.pid)
         swarm.drop_done()
-        cpu0, ccpu0, wall0 = cpu_seconds(server.pid), swarm.cpu(), time.monotonic()
         latencies: list[float] = []
         spreads: list[float] = []
         post_times: list[float] = []
         after_id = 0
         timeouts = 0
-        for k in range(1, events + 1):
-            t0, t1 = Publisher(publish)(k)
-            post_times.append(t1 - t0)
-            done = swarm.wait_done(after_id, timeout=30)
-            if not done:
-                timeouts += 1
-                continue
-            first_id = min(done)
-            last = max(report["last"] for report in done[first_id].values())
-            first = min(report["first"] for report in done[first_id].values())
-            latencies.append(last - t0)
-            spreads.append(last - first)
-            after_id = max(done)
-            time.sleep(0.2)
-        wall = time.monotonic() - wall0
-        cpu = cpu_seconds(server.pid) - cpu0
+        with profiled(cfg, server.pid, label):
+            cpu0, ccpu0, wall0 = cpu_seconds(server.pid), swarm.cpu(), time.monotonic()
+            for k in range(1, events + 1):
+                t0, t1 = Publisher(publish)(k)
+                post_times.append(t1 - t0)
+                done = swarm.wait_done(after_id, timeout=30)
+                if not done:
+                    timeouts += 1
+                    continue
+                first_id = min(done)
+                last = max(report["last"] for report in done[first_id].values())
+                first = min(report["first"] for report in done[first_id].values())
+                latencies.append(last - t0)
+                spreads.append(last - first)
+                after_id = max(done)
+                time.sleep(0.2)
+            wall = time.monotonic() - wall0
+            cpu = cpu_seconds(server.pid) - cpu0
         client_cpu = swarm.cpu() - ccpu0
         time.sleep(0.5)
         ids = ids_after() if ids_after else list(range(1, events + 1))

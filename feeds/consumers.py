@@ -310,11 +310,16 @@ class LiveSocket:
         if len(self.subs) >= limit("FEEDS_MAX_SUBSCRIPTIONS", 100):
             self.send_error("bad_request", name, "Too many subscriptions on one socket.")
             return
-        access = await database_sync_to_async(_authorise)(self.user, name)
+        hub = get_hub()
+        stream = streams.resolve(self.user, name)
+        if stream is not None and await hub.open_to_all(stream):
+            access = Access(stream)
+        else:
+            access = await database_sync_to_async(_authorise)(self.user, name)
         if access.stream is None:
             self.send_error(access.code, name, access.message)
             return
-        stream, hub = access.stream, get_hub()
+        stream = access.stream
         sub = self.subs[stream] = Subscription(name, floor=since, wanted=list(pending))
         # Join first, buffer what arrives during the replay, then merge: no gap,
         # no double. The replay stops at the hub's cursor; the hub delivers after it.

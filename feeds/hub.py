@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from feeds import events as feed_events
+from feeds import streams
 from feeds.log import open_gaps
 from feeds.models import Event
 from feeds.protocol import CLOSE_SIGNED_OUT, MAX_PENDING_RANGES, Ranges, to_ranges
@@ -138,6 +139,11 @@ class Hub:
         self.ping_sent = 0.0
         self.echoed = 0.0
         self.fanout_batch = setting("FEEDS_FANOUT_BATCH", 500)
+        # Streams every active person may read (a town hall, a published
+        # thread), checked at most once per FEEDS_OPEN_STREAM_TTL and shared by
+        # every joiner meanwhile: thousands of joins, one query.
+        self.open_known: dict[str, tuple[float, bool]] = {}
+        self.open_checks: dict[str, asyncio.Future] = {}
         from feeds.guard import Guard
         from feeds.snapshots import Snapshots
 
@@ -195,6 +201,31 @@ class Hub:
             self.people.pop(stream, None)
             await self._leave(feed_events.group_name(stream))
         await self.snapshots.left(stream, socket)
+
+    async def open_to_all(self, stream: str) -> bool:
+        """Does `stream` exist and may every active person read it? Answered
+        from a recent check (FEEDS_OPEN_STREAM_TTL, 1 s: the guard re-checks
+        every socket within FEEDS_REAUTH_INTERVAL anyway); concurrent askers
+        share one query."""
+        if not streams.may_be_open(stream):
+            return False
+        now = time.monotonic()
+        known = self.open_known.get(stream)
+        if known is not None and now - known[0] < setting("FEEDS_OPEN_STREAM_TTL", 1.0):
+            return known[1]
+        check = self.open_checks.get(stream)
+        if check is None:
+            check = asyncio.ensure_future(database_sync_to_async(streams.open_and_existing)(stream))
+            self.open_checks[stream] = check
+            check.add_done_callback(lambda done: self._checked(stream, now, done))
+        return await asyncio.shield(check)
+
+    def _checked(self, stream: str, asked: float, check: asyncio.Future) -> None:
+        self.open_checks.pop(stream, None)
+        if not check.cancelled() and check.exception() is None:
+            if len(self.open_known) > 10000:
+                self.open_known.clear()
+            self.open_known[stream] = (asked, check.result())
 
     # ---- lifecycle ---------------------------------------------------------
 

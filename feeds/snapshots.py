@@ -68,6 +68,11 @@ class Snapshots:
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.viewers: dict[str, int] = {}
         self.presence_dirty: set[str] = set()
+        # People who arrived on or left a stream since the last presence round,
+        # written to Redis in that round's one pipeline: a join storm of
+        # thousands must not make a Redis round trip (and a connection) each.
+        self.arrived: dict[str, set[int]] = {}
+        self.departed: dict[str, set[int]] = {}
         self.redis: Any = None
         # The last snapshot frame built per stream, for the next joiners: a
         # town hall's thousands of joins share one build instead of one each.
@@ -93,6 +98,9 @@ class Snapshots:
             handle.cancel()
         self.pending.clear()
         if self.redis is not None:
+            # The last sockets left: take them off the shared count now rather
+            # than letting their entries expire.
+            await self._flush_marks()
             redis, self.redis = self.redis, None
             try:
                 await redis.aclose()
@@ -194,26 +202,59 @@ class Snapshots:
 
     async def joined(self, stream: str, socket: "LiveSocket") -> None:
         if has_presence(stream):
-            await self._mark(stream, socket.user.pk, present=True)
+            self._mark(stream, socket.user.pk, present=True)
 
     async def left(self, stream: str, socket: "LiveSocket") -> None:
-        if not has_presence(stream):
-            return
-        if socket.user.pk not in self.hub.people.get(stream, ()):
-            await self._mark(stream, socket.user.pk, present=False)
+        if has_presence(stream) and socket.user.pk not in self.hub.people.get(stream, ()):
+            self._mark(stream, socket.user.pk, present=False)
 
-    async def _mark(self, stream: str, user_id: int, *, present: bool) -> None:
+    def _mark(self, stream: str, user_id: int, *, present: bool) -> None:
+        """Noted here; the next presence round (within 1 s) writes it."""
         self.presence_dirty.add(stream)
         if self.redis is None:
             return
-        member = f"{user_id}:{self.hub.process}"
+        into, out_of = (self.arrived, self.departed) if present else (self.departed, self.arrived)
+        into.setdefault(stream, set()).add(user_id)
+        gone = out_of.get(stream)
+        if gone is not None:
+            gone.discard(user_id)
+
+    def _queue_marks(self, pipe: Any, now: float) -> tuple[dict, dict]:
+        """Add the noted arrivals and departures to `pipe`; returns them, so a
+        failed round can note them again."""
+        arrived, departed = self.arrived, self.departed
+        self.arrived, self.departed = {}, {}
+        for stream, users in arrived.items():
+            if users:
+                expires = now + PRESENCE_TTL
+                pipe.zadd(self._key(stream), {self._member(uid): expires for uid in users})
+        for stream, users in departed.items():
+            if users:
+                pipe.zrem(self._key(stream), *[self._member(uid) for uid in users])
+        return arrived, departed
+
+    def _restore_marks(self, arrived: dict, departed: dict) -> None:
+        for stream, users in arrived.items():
+            for uid in users:
+                if uid not in self.departed.get(stream, ()):
+                    self.arrived.setdefault(stream, set()).add(uid)
+        for stream, users in departed.items():
+            for uid in users:
+                if uid not in self.arrived.get(stream, ()):
+                    self.departed.setdefault(stream, set()).add(uid)
+
+    async def _flush_marks(self) -> None:
+        if not (self.arrived or self.departed):
+            return
         try:
-            if present:
-                await self.redis.zadd(self._key(stream), {member: time.time() + PRESENCE_TTL})
-            else:
-                await self.redis.zrem(self._key(stream), member)
-        except Exception:  # noqa: BLE001 - presence falls back to the local count
-            logger.info("presence update for %s failed", stream)
+            pipe = self.redis.pipeline(transaction=False)
+            self._queue_marks(pipe, time.time())
+            await pipe.execute()
+        except Exception:  # noqa: BLE001 - the entries expire after PRESENCE_TTL
+            logger.info("could not write presence on stopping")
+
+    def _member(self, user_id: int) -> str:
+        return f"{user_id}:{self.hub.process}"
 
     async def _presence_loop(self) -> None:
         refresh_at = 0.0
@@ -223,6 +264,8 @@ class Snapshots:
             for gone in set(self.viewers) - set(streams):
                 del self.viewers[gone]
             if not streams:
+                if self.redis is not None:
+                    await self._flush_marks()  # the last viewers of a stream left
                 continue
             refresh = time.monotonic() >= refresh_at
             if refresh:
@@ -241,13 +284,15 @@ class Snapshots:
         if self.redis is None:
             return {}
         now = time.time()
+        marks: tuple[dict, dict] = ({}, {})
         try:
             pipe = self.redis.pipeline(transaction=False)
+            marks = self._queue_marks(pipe, now)
             for stream in streams:
                 key = self._key(stream)
                 if refresh:
                     users = list(self.hub.people.get(stream, ()))
-                    mapping = {f"{uid}:{self.hub.process}": now + PRESENCE_TTL for uid in users}
+                    mapping = {self._member(uid): now + PRESENCE_TTL for uid in users}
                     if mapping:
                         pipe.zadd(key, mapping)
                     pipe.expire(key, int(PRESENCE_TTL) * 2)
@@ -256,6 +301,7 @@ class Snapshots:
             results = await pipe.execute()
         except Exception:  # noqa: BLE001 - presence falls back to the local count
             logger.info("presence count failed; using this process's count")
+            self._restore_marks(*marks)
             return {}
         counts: dict[str, int] = {}
         members = [r for r in results if isinstance(r, list)]

@@ -145,6 +145,17 @@ def open_to_all(stream: str) -> bool:
     return entry is not None and entry.open_to_all is not None and entry.open_to_all(key)
 
 
+def may_be_open(stream: str) -> bool:
+    """The kind of `stream` can answer `open_to_all` at all (no query)."""
+    entry = _kinds.get(split(stream)[0])
+    return entry is not None and entry.open_to_all is not None
+
+
+def open_and_existing(stream: str) -> bool:
+    """`stream` exists and every active person may read it."""
+    return exists(stream) and open_to_all(stream)
+
+
 def exists(stream: str) -> bool:
     kind, key = split(stream)
     entry = _kinds.get(kind)

@@ -671,3 +671,117 @@ def test_a_resumed_subscription_takes_only_what_the_client_lacks(cast):
     got, fresh, subscribed = run(scenario)
     assert got == [older[1], fresh]
     assert "pending" not in subscribed
+
+
+def test_joiners_of_an_open_town_hall_share_one_read_check(cast, monkeypatch, settings):
+    # A town hall's thousands of joins: one "open to everyone?" query per
+    # second for all of them, not the per-person check each.
+    from discussions.qa.models import QASession, SessionState
+    from feeds import consumers
+    from feeds import streams as feed_streams
+    from tests.factories import UserFactory
+
+    settings.FEEDS_OPEN_STREAM_TTL = 60
+    people = UserFactory.create_batch(12)
+    live = QASession.objects.create(title="Town hall", created_by=cast["leader"], state="live")
+    draft = QASession.objects.create(title="Next", created_by=cast["leader"])
+    calls = {"open": 0, "per_person": 0}
+    real_open, real_authorise = feed_streams.open_and_existing, consumers._authorise
+
+    def counted_open(stream):  # type: ignore[no-untyped-def]
+        calls["open"] += 1
+        return real_open(stream)
+
+    def counted_authorise(user, name):  # type: ignore[no-untyped-def]
+        calls["per_person"] += 1
+        return real_authorise(user, name)
+
+    monkeypatch.setattr(feed_streams, "open_and_existing", counted_open)
+    monkeypatch.setattr(consumers, "_authorise", counted_authorise)
+
+    async def join(person, stream: str) -> dict:  # type: ignore[no-untyped-def]
+        comm = await connect(person)
+        await send(comm, {"op": "subscribe", "stream": stream})
+        answer = await recv(comm)
+        await comm.disconnect()
+        return answer
+
+    async def scenario() -> tuple[list[dict], dict, dict]:
+        joined = await asyncio.gather(*(join(p, f"qa:{live.pk}") for p in people))
+        refused = await join(cast["staff"], f"qa:{draft.pk}")
+        await in_thread(lambda: QASession.objects.filter(pk=live.pk).update(state="draft"))
+        settings.FEEDS_OPEN_STREAM_TTL = 0  # the next joiner's check is fresh
+        late = await join(cast["staff"], f"qa:{live.pk}")
+        return joined, refused, late
+
+    joined, refused, late = run(scenario)
+    assert all(answer["op"] == "subscribed" for answer in joined)
+    # One check for the town hall, one for the draft, one after the change.
+    assert calls["open"] == 3
+    # Only the draft (twice: it is not open) went through the per-person check.
+    assert calls["per_person"] == 2
+    assert refused["op"] == "error" and refused["code"] == "forbidden"
+    assert late["op"] == "error" and late["code"] == "forbidden"
+    assert QASession.objects.get(pk=live.pk).state == SessionState.DRAFT
+
+
+def test_a_join_storm_writes_presence_in_batches_not_a_round_trip_each(cast, monkeypatch):
+    from feeds import streams
+    from tests.factories import UserFactory
+
+    people = UserFactory.create_batch(15)
+    single = {"commands": 0}
+    if django_settings.REDIS_URL:
+        from redis.asyncio import Redis
+
+        real_execute = Redis.execute_command
+
+        async def counted(self, *args, **options):  # type: ignore[no-untyped-def]
+            if args and args[0] in ("ZADD", "ZREM"):
+                single["commands"] += 1
+            return await real_execute(self, *args, **options)
+
+        # Pipelines queue through their own execute_command; these are round trips.
+        monkeypatch.setattr(Redis, "execute_command", counted)
+    registered = streams._kinds.get("thread")
+    streams.register("thread", lambda user, key: True)
+
+    async def members() -> list[bytes]:
+        from redis import asyncio as aioredis
+
+        client = aioredis.Redis.from_url(django_settings.REDIS_URL)
+        try:
+            return await client.zrange(get_hub().snapshots._key("thread:77"), 0, -1)
+        finally:
+            await client.aclose()
+
+    async def scenario() -> tuple[dict, list[bytes], list[bytes]]:
+        socks = [await connect(person) for person in people]
+        for comm in socks:
+            await send(comm, {"op": "subscribe", "stream": "thread:77"})
+        for comm in socks:
+            await until(comm, "subscribed")
+        latest = None
+        while not await socks[0].receive_nothing(timeout=0.5):
+            latest = await recv(socks[0])
+        during = await members() if django_settings.REDIS_URL else []
+        hub = get_hub()
+        for comm in socks[:-1]:
+            await comm.disconnect()
+        await asyncio.sleep(0.3)  # a few presence rounds
+        after_some_left = await members() if django_settings.REDIS_URL else []
+        await socks[-1].disconnect()
+        assert not hub.sockets
+        return latest, during, after_some_left
+
+    try:
+        latest, during, after_some_left = run(scenario)
+    finally:
+        streams._kinds.pop("thread")
+        if registered is not None:
+            streams._kinds["thread"] = registered
+    assert latest is not None and latest["data"] == {"viewers": 15}
+    if django_settings.REDIS_URL:
+        assert single["commands"] == 0
+        assert sorted(int(m.split(b":")[0]) for m in during) == sorted(p.pk for p in people)
+        assert [int(m.split(b":")[0]) for m in after_some_left] == [people[-1].pk]
