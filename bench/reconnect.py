@@ -15,7 +15,14 @@ import time
 
 from bench import data
 from bench.clients import Swarms
-from bench.common import Config, running, start_server, stop_process, write_result
+from bench.common import (
+    Config,
+    profiled,
+    running,
+    start_server,
+    stop_process,
+    write_result,
+)
 
 RATE = 5.0
 
@@ -100,11 +107,12 @@ def storm(cfg: Config, kind: str, n: int, viewers: list[int], stream: str, start
                 swarm.ask(f"target {target}", "target")
                 deadline = time.monotonic() + (60 if not cfg.smoke else 20)
                 caught: list = []
-                while time.monotonic() < deadline:
-                    time.sleep(0.5)
-                    caught = [t for s in swarm.stats() for t in s["caught_up"]]
-                    if all(t is not None for t in caught):
-                        break
+                with profiled(cfg, restarted.pid, f"reconnect-{kind}-{n}"):
+                    while time.monotonic() < deadline:
+                        time.sleep(0.5)
+                        caught = [t for s in swarm.stats() for t in s["caught_up"]]
+                        if all(t is not None for t in caught):
+                            break
                 time.sleep(2)
                 writer.stopped.set()
                 writer.join()

@@ -21,7 +21,7 @@ from django.conf import settings
 
 from feeds import streams
 from feeds.hub import event_frame, get_hub, session_digest
-from feeds.log import Replay, replay, still_pending
+from feeds.log import REPLAY_LIMIT, Replay, replay, still_pending
 from feeds.protocol import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
@@ -327,12 +327,20 @@ class LiveSocket:
         try:
             await hub.ready.wait()
             upto = hub.cursor
+            frames: list[tuple[int, str]] = []
             if since is None:  # nothing to replay: no trip to the database
                 result = Replay([], upto, resync=False)
+            elif (
+                remembered := await hub.replay_from_memory(stream, since, sub.wanted, upto)
+            ) is not None:
+                resync = len(remembered) > REPLAY_LIMIT
+                result = Replay([], upto if resync else max(upto, since), resync=resync)
+                frames = [] if resync else remembered
             else:
                 result = await database_sync_to_async(replay)(
                     stream, since, pending=sub.wanted, upto=upto
                 )
+                frames = [(e.pk, event_frame(stream, e.pk, e.type, e.data)) for e in result.events]
         except Exception:
             await hub.unsubscribe(self, stream)
             raise
@@ -341,10 +349,10 @@ class LiveSocket:
         if result.resync:
             sub.floor, sub.wanted = None, []  # the client refetches; live from here
             self.send_json({"op": "resync", "stream": name})
-        for event in result.events:
-            if sub.take(event.pk):
-                self._enqueue(event_frame(stream, event.pk, event.type, event.data))
-        replayed = [event.pk for event in result.events]
+        for event_id, frame in frames:
+            if sub.take(event_id):
+                self._enqueue(frame)
+        replayed = [event_id for event_id, _ in frames]
         sub.remember_replay(replayed)
         subscribed: dict[str, Any] = {"op": "subscribed", "stream": name, "last_id": result.last_id}
         gaps = [gap for gap in hub.gaps if gap <= result.last_id]

@@ -40,6 +40,7 @@ from django.db.models import Q
 from feeds import events as feed_events
 from feeds import streams
 from feeds.log import open_gaps
+from feeds.memory import StreamMemory, read_window
 from feeds.models import Event
 from feeds.protocol import CLOSE_SIGNED_OUT, MAX_PENDING_RANGES, Ranges, to_ranges
 from feeds.streams import public_name
@@ -143,6 +144,8 @@ class Hub:
         # thread), checked at most once per FEEDS_OPEN_STREAM_TTL and shared by
         # every joiner meanwhile: thousands of joins, one query.
         self.open_known: dict[str, tuple[float, bool]] = {}
+        # Per stream with local subscribers: its recent events, for resumes.
+        self.memory: dict[str, StreamMemory] = {}
         self.open_checks: dict[str, asyncio.Future] = {}
         from feeds.guard import Guard
         from feeds.snapshots import Snapshots
@@ -199,6 +202,7 @@ class Hub:
         if not members:
             del self.streams[stream]
             self.people.pop(stream, None)
+            self.memory.pop(stream, None)
             await self._leave(feed_events.group_name(stream))
         await self.snapshots.left(stream, socket)
 
@@ -219,6 +223,33 @@ class Hub:
             self.open_checks[stream] = check
             check.add_done_callback(lambda done: self._checked(stream, now, done))
         return await asyncio.shield(check)
+
+    async def replay_from_memory(
+        self, stream: str, since: int, pending: Ranges, upto: int
+    ) -> list[tuple[int, str]] | None:
+        """A resume's replay (ids and frames) from the stream's memory, loaded
+        by the first resume and shared by the rest; None when the memory does
+        not reach back far enough (the caller reads the log)."""
+        window = setting("FEEDS_REPLAY_MEMORY", 2000)
+        if not window or since > upto or stream not in self.streams:
+            return None
+        memory = self.memory.get(stream)
+        if memory is None:
+            memory = self.memory[stream] = StreamMemory(lo=max(0, upto - window))
+            memory.loading = asyncio.ensure_future(self._load(stream, memory, upto))
+        try:
+            await asyncio.shield(memory.loading)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - the log answers instead
+            if self.memory.get(stream) is memory:
+                del self.memory[stream]
+            return None
+        if self.memory.get(stream) is not memory or not memory.covers(since, pending):
+            return None
+        return memory.between(since, upto, pending)
+
+    async def _load(self, stream: str, memory: StreamMemory, upto: int) -> None:
+        lo, rows = await database_sync_to_async(read_window)(stream, memory.lo, upto)
+        memory.loaded(lo, [(i, event_frame(stream, i, type_, data)) for i, type_, data in rows])
 
     def _checked(self, stream: str, asked: float, check: asyncio.Future) -> None:
         self.open_checks.pop(stream, None)
@@ -481,7 +512,17 @@ class Hub:
             self.seen[event_id] = now
             members = self.streams.get(stream)
             if members:
-                frame = event_frame(stream, event_id, type_, data, self.pending_below(event_id))
+                pending = self.pending_below(event_id)
+                frame = event_frame(stream, event_id, type_, data, pending)
+                memory = self.memory.get(stream)
+                if memory is not None:
+                    # A replay lists `pending` for the resumer alone: plain frames here.
+                    memory.add(
+                        event_id, event_frame(stream, event_id, type_, data) if pending else frame
+                    )
+                    window = setting("FEEDS_REPLAY_MEMORY", 2000)
+                    if self.cursor - memory.lo > 2 * window:
+                        memory.forget_below(self.cursor - window)
                 for index, socket in enumerate(list(members)):
                     if socket.push_event(stream, event_id, frame):
                         delivered += 1

@@ -785,3 +785,53 @@ def test_a_join_storm_writes_presence_in_batches_not_a_round_trip_each(cast, mon
         assert single["commands"] == 0
         assert sorted(int(m.split(b":")[0]) for m in during) == sorted(p.pk for p in people)
         assert [int(m.split(b":")[0]) for m in after_some_left] == [people[-1].pk]
+
+
+def test_resumers_of_one_stream_share_one_read_of_its_recent_events(cast, monkeypatch, settings):
+    # After a restart thousands resume the same town hall: one read of the
+    # stream's recent window serves them all, kept current by deliveries.
+    from feeds import hub as hub_module
+
+    settings.FEEDS_REPLAY_MEMORY = 50
+    old = events.record(stream="org", type="a", data={"n": 0}).pk
+    for n in range(1, 60):  # push `old` out of a 50-id window
+        events.record(stream="org", type="a", data={"n": n})
+    missed = [events.record(stream="org", type="a", data={"n": n}).pk for n in range(3)]
+    since = missed[0]
+    loads = {"n": 0}
+    real_read = hub_module.read_window
+
+    def counted(stream, lo, hi):  # type: ignore[no-untyped-def]
+        loads["n"] += 1
+        return real_read(stream, lo, hi)
+
+    monkeypatch.setattr(hub_module, "read_window", counted)
+
+    async def resume(person, since: int) -> list[dict]:  # type: ignore[no-untyped-def]
+        comm = await connect(person)
+        await send(comm, {"op": "subscribe", "stream": "org", "since": since})
+        got = []
+        while (message := await recv(comm))["op"] != "subscribed":
+            got.append(message)
+        return [*got, message], comm
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        first, keep = await resume(cast["staff"], since)
+        others = await asyncio.gather(*(resume(cast["colleague"], since) for _ in range(5)))
+        # Delivered live after the load: in the memory for the next resumer.
+        fresh = await in_thread(lambda: events.record(stream="org", type="b", data={}).pk)
+        await until(keep, "event")
+        late, _ = await resume(cast["leader"], since)
+        below, _ = await resume(cast["leader"], old - 1)  # past the window: the log
+        for comm in [keep, *[c for _, c in others]]:
+            await comm.disconnect()
+        return first, [got for got, _ in others], fresh, late, below
+
+    first, others, fresh, late, below = run(scenario)
+    assert [m["id"] for m in first if m["op"] == "event"] == missed[1:]
+    assert all([m["id"] for m in got if m["op"] == "event"] == missed[1:] for got in others)
+    assert [m["id"] for m in late if m["op"] == "event"] == [*missed[1:], fresh]
+    assert loads["n"] == 1
+    replayed = [m["id"] for m in below if m["op"] == "event"]
+    assert replayed[0] == old and replayed[-1] == fresh and len(replayed) == 64
+    assert all(m["data"] == {"n": 1} for m in first if m["op"] == "event" and m["id"] == missed[1])

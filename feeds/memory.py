@@ -1,0 +1,88 @@
+"""The hub's memory of a stream's recent events, for replays.
+
+After a restart thousands of clients resume the same town hall, each with
+`since` a few seconds back. Replaying each from the database is one query
+per client on one database thread; the hub instead reads the stream's
+recent window ONCE, keeps it current with its own deliveries, and serves
+every resume from it, frames serialised once.
+
+What the memory holds: every event of the stream with `lo < id <= cursor`
+that has committed, as the log read at load time showed it plus what the
+hub delivered since (late commits included: the hub delivers those too).
+A resume that reaches below `lo` (or a pending range that does) goes to the
+database as before."""
+
+import asyncio
+from bisect import bisect_right, insort
+from dataclasses import dataclass, field
+
+from feeds.log import PRUNE_MARK
+from feeds.models import Event, PruneMark
+from feeds.protocol import Ranges, in_ranges
+
+Row = tuple[int, str, dict]  # id, type, data
+
+
+def read_window(stream: str, lo: int, hi: int) -> tuple[int, list[Row]]:
+    """The load: the window's real lower bound (never below what pruning
+    removed: those ids are gone, and a resume from there must resync) and the
+    stream's committed events above it, up to `hi`."""
+    pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
+    lo = max(lo, pruned.first() or 0)
+    rows = Event.objects.filter(stream=stream, id__gt=lo, id__lte=hi).order_by("id")
+    return lo, list(rows.values_list("id", "type", "data"))
+
+
+@dataclass
+class StreamMemory:
+    lo: int
+    loading: asyncio.Future | None = None
+    ids: list[int] = field(default_factory=list)
+    frames: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return (
+            self.loading is not None
+            and self.loading.done()
+            and not self.loading.cancelled()
+            and self.loading.exception() is None
+        )
+
+    def add(self, event_id: int, frame: str) -> None:
+        if event_id <= self.lo or event_id in self.frames:
+            return
+        self.frames[event_id] = frame
+        if not self.ids or event_id > self.ids[-1]:
+            self.ids.append(event_id)
+        else:
+            insort(self.ids, event_id)
+
+    def covers(self, since: int, pending: Ranges) -> bool:
+        return self.ready and since >= self.lo and all(first > self.lo for first, _ in pending)
+
+    def between(self, since: int, upto: int, pending: Ranges) -> list[tuple[int, str]]:
+        """Frames of the events after `since` up to `upto`, and of those in `pending`."""
+        found = [
+            (event_id, self.frames[event_id])
+            for event_id in self.ids[bisect_right(self.ids, since) : bisect_right(self.ids, upto)]
+        ]
+        if pending:
+            below = self.ids[: bisect_right(self.ids, since)]
+            found[:0] = [(i, self.frames[i]) for i in below if in_ranges(pending, i)]
+        return found
+
+    def loaded(self, lo: int, rows: list[tuple[int, str]]) -> None:
+        self.forget_below(lo)
+        for event_id, frame in rows:
+            self.add(event_id, frame)
+
+    def forget_below(self, lo: int) -> None:
+        """Keep the window bounded: ids at or below `lo` go."""
+        if lo <= self.lo:
+            return
+        cut = bisect_right(self.ids, lo)
+        for event_id in self.ids[:cut]:
+            del self.frames[event_id]
+        del self.ids[:cut]
+        self.lo = lo
