@@ -79,6 +79,7 @@ class Snapshots:
         # Any change notice (touch, version poll) drops it.
         self.recent: dict[str, tuple[float, str]] = {}
         self.generation: dict[str, int] = {}
+        self.building: dict[str, tuple[int, asyncio.Future]] = {}
 
     def start(self) -> list[asyncio.Task]:
         if settings.REDIS_URL:
@@ -154,18 +155,35 @@ class Snapshots:
             if recent is not None and time.monotonic() - recent[0] < RECENT_SNAPSHOT_AGE:
                 socket.push_snapshot(stream, recent[1])
             else:
+                # Joiners arriving together share one build, unless a change
+                # notice came after it started.
                 generation = self.generation.get(stream, 0)
-                version, snapshot = await database_sync_to_async(_build)(stream)
-                self.versions.setdefault(stream, version)
-                if snapshot is not None:
-                    frame = snapshot_frame(stream, *snapshot)
-                    self._remember(stream, generation, frame)
+                started, build = self.building.get(stream, (None, None))
+                if build is None or started != generation:
+                    build = asyncio.ensure_future(self._build_for(stream, generation))
+                    self.building[stream] = (generation, build)
+                    build.add_done_callback(lambda done: self._built(stream, done))
+                frame = await asyncio.shield(build)
+                if frame is not None:
                     socket.push_snapshot(stream, frame)
         if has_presence(stream):
             viewers = self.viewers.get(stream)
             if viewers is None:
                 viewers = self._local_viewers(stream)
             socket.push_snapshot(stream, snapshot_frame(stream, "presence", {"viewers": viewers}))
+
+    def _built(self, stream: str, build: asyncio.Future) -> None:
+        if self.building.get(stream, (None, None))[1] is build:
+            del self.building[stream]
+
+    async def _build_for(self, stream: str, generation: int) -> str | None:
+        version, snapshot = await database_sync_to_async(_build)(stream)
+        self.versions.setdefault(stream, version)
+        if snapshot is None:
+            return None
+        frame = snapshot_frame(stream, *snapshot)
+        self._remember(stream, generation, frame)
+        return frame
 
     async def _version_loop(self) -> None:
         while True:

@@ -835,3 +835,39 @@ def test_resumers_of_one_stream_share_one_read_of_its_recent_events(cast, monkey
     replayed = [m["id"] for m in below if m["op"] == "event"]
     assert replayed[0] == old and replayed[-1] == fresh and len(replayed) == 64
     assert all(m["data"] == {"n": 1} for m in first if m["op"] == "event" and m["id"] == missed[1])
+
+
+def test_joiners_arriving_together_share_one_ranking_build(cast, monkeypatch):
+    import time
+
+    from discussions.qa.models import QASession
+    from feeds import snapshots
+    from tests.factories import UserFactory
+
+    people = UserFactory.create_batch(8)
+    live = QASession.objects.create(title="Town hall", created_by=cast["leader"], state="live")
+    builds = {"n": 0}
+    real_build = snapshots._build
+
+    def slow_build(stream):  # type: ignore[no-untyped-def]
+        builds["n"] += 1
+        time.sleep(0.3)  # every joiner arrives while it runs
+        return real_build(stream)
+
+    monkeypatch.setattr(snapshots, "_build", slow_build)
+
+    async def join(person):  # type: ignore[no-untyped-def]
+        comm = await connect(person)
+        await send(comm, {"op": "subscribe", "stream": f"qa:{live.pk}"})
+        await until(comm, "subscribed")
+        while (message := await recv(comm))["op"] != "snapshot" or message["type"] != "ranking":
+            pass
+        await comm.disconnect()
+        return message
+
+    async def scenario() -> list[dict]:
+        return await asyncio.gather(*(join(p) for p in people))
+
+    rankings = run(scenario)
+    assert len(rankings) == 8 and all(r["data"] == rankings[0]["data"] for r in rankings)
+    assert builds["n"] == 1
