@@ -99,16 +99,17 @@ def free_port() -> int:
 
 @contextmanager
 def profiled(cfg: Config, pid: int, name: str) -> Iterator[None]:
-    """With `--profile`: py-spy samples the server (every thread, not only the
-    one holding the GIL) while the block runs; collapsed stacks are written
-    to var/bench/<name>.raw (`python -m bench.flame` summarises them)."""
+    """With `--profile`: py-spy samples the server's thread holding the GIL
+    (where its one core goes) while the block runs; collapsed stacks are
+    written to var/bench/<name>.raw (`python -m bench.flame` summarises
+    them). Sampling slows the server: read shares, not the run's figures."""
     if not cfg.profile:
         yield
         return
     out = LOG_DIR / f"{name}.raw"
     spy = subprocess.Popen(
         [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-f", "raw"]
-        + ["-r", "250", "-o", str(out)],
+        + ["--gil", "-r", "100", "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench import data
-from bench.common import Config, running, write_result
+from bench.common import Config, profiled, running, write_result
 from bench.load import ensure_wrk, load
 
 FULL = {
@@ -299,7 +299,9 @@ def run(cfg: Config, sizes: list[int] | None = None, servers: list[str] | None =
                     if small
                     else None
                 )
-                result = load(server.url + path, headers, connections, seconds, wrk)
+                slug = name.split(" (")[0].replace(" ", "-").lower()
+                with profiled(cfg, server.pid, f"pages-{kind}-{slug}"):
+                    result = load(server.url + path, headers, connections, seconds, wrk)
                 if name == "bare view":
                     bare_rps = result["rps"]
                 runs.append(

@@ -17,7 +17,16 @@ from typing import Any
 
 from bench import data
 from bench.clients import Swarms
-from bench.common import Config, Server, cpu_seconds, percentile, running, summary_ms, write_result
+from bench.common import (
+    Config,
+    Server,
+    cpu_seconds,
+    percentile,
+    profiled,
+    running,
+    summary_ms,
+    write_result,
+)
 
 QUESTIONS = 20
 # A vote more than this late is dropped (and counted), so the storm keeps its length.
@@ -196,7 +205,8 @@ def run(cfg: Config, sizes: list[int] | None = None, servers: list[str] | None =
                     first_voter += int(rate * seconds) // len(questions) + 1
                     cpu0 = cpu_seconds(server.pid)
                     ccpu0 = swarm.cpu()
-                    start, votes = storm(server, questions, voters, rate, seconds)
+                    with profiled(cfg, server.pid, f"votes-{kind}-{rate}"):
+                        start, votes = storm(server, questions, voters, rate, seconds)
                     end = time.monotonic()
                     cpu = cpu_seconds(server.pid) - cpu0
                     client_cpu = swarm.cpu() - ccpu0

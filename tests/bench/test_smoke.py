@@ -64,3 +64,19 @@ def test_a_refused_handshake_is_reported_instead_of_waiting() -> None:
             name="smoke-refused",
         ) as swarm:
             assert swarm.wait_ready(timeout=20) is False
+
+
+def test_flame_counts_inclusive_and_top_of_stack_samples(tmp_path) -> None:
+    from bench.flame import summarise
+
+    raw = tmp_path / "server.raw"
+    raw.write_text(
+        "run (a.py:1);deliver (hub.py:9);send (ws.py:3) 7\n"
+        "run (a.py:1);deliver (hub.py:9) 2\n"
+        "run (a.py:1);auth (tokens.py:5);deliver (hub.py:9) 1\n"
+    )
+    total, inclusive, on_top = summarise(raw)
+    assert total == 10
+    assert inclusive["run a.py"] == 10 and inclusive["deliver hub.py"] == 10
+    assert inclusive["send ws.py"] == 7 and inclusive["auth tokens.py"] == 1
+    assert on_top["send ws.py"] == 7 and on_top["deliver hub.py"] == 3
