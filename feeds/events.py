@@ -19,7 +19,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils.dateparse import parse_datetime
 
 from feeds.models import Delivery, Event, Notification, NotificationPreference, SnapshotVersion
@@ -131,8 +131,7 @@ def touch(stream: str) -> None:
 
 def _touched(stream: str) -> None:
     # The version row is how processes notice a change when the doorbell is down.
-    if not SnapshotVersion.objects.filter(stream=stream).update(version=F("version") + 1):
-        SnapshotVersion.objects.get_or_create(stream=stream, defaults={"version": 1})
+    SnapshotVersion.bump(stream)
     _send(group_name(stream), {"type": "stream.touch", "stream": stream})
 
 

@@ -39,7 +39,7 @@ from django.db.models import Q
 
 from feeds import events as feed_events
 from feeds import streams
-from feeds.log import open_gaps
+from feeds.log import log_changes, open_gaps
 from feeds.memory import StreamMemory, read_window
 from feeds.models import Event
 from feeds.protocol import CLOSE_SIGNED_OUT, MAX_PENDING_RANGES, Ranges, to_ranges
@@ -146,6 +146,9 @@ class Hub:
         self.open_known: dict[str, tuple[float, bool]] = {}
         # Per stream with local subscribers: its recent events, for resumes.
         self.memory: dict[str, StreamMemory] = {}
+        # Reads of the log's change count: (number, read); see log_changes_now.
+        self.change_reads = 0
+        self.change_read: tuple[int, asyncio.Future] | None = None
         self.open_checks: dict[str, asyncio.Future] = {}
         from feeds.guard import Guard
         from feeds.snapshots import Snapshots
@@ -230,7 +233,7 @@ class Hub:
         """A resume's replay (ids and frames) from the stream's memory, loaded
         by the first resume and shared by the rest; None when the memory does
         not reach back far enough (the caller reads the log)."""
-        window = setting("FEEDS_REPLAY_MEMORY", 2000)
+        window = setting("FEEDS_REPLAY_MEMORY", 1000)
         if not window or since > upto or stream not in self.streams:
             return None
         memory = self.memory.get(stream)
@@ -239,17 +242,48 @@ class Hub:
             memory.loading = asyncio.ensure_future(self._load(stream, memory, upto))
         try:
             await asyncio.shield(memory.loading)  # type: ignore[arg-type]
+            changes = await self.log_changes_now()
         except Exception:  # noqa: BLE001 - the log answers instead
             if self.memory.get(stream) is memory:
                 del self.memory[stream]
+            return None
+        if changes != memory.changes:  # events left the log: every memory may hold some
+            self.memory.clear()
             return None
         if self.memory.get(stream) is not memory or not memory.covers(since, pending):
             return None
         return memory.between(since, upto, pending)
 
     async def _load(self, stream: str, memory: StreamMemory, upto: int) -> None:
-        lo, rows = await database_sync_to_async(read_window)(stream, memory.lo, upto)
-        memory.loaded(lo, [(i, event_frame(stream, i, type_, data)) for i, type_, data in rows])
+        changes, lo, rows = await database_sync_to_async(read_window)(stream, memory.lo, upto)
+        memory.loaded(
+            changes, lo, [(i, event_frame(stream, i, type_, data)) for i, type_, data in rows]
+        )
+
+    async def log_changes_now(self) -> int:
+        """The log's change count, from a read that began after this call:
+        callers arriving while a read runs share the next one."""
+        arrived = self.change_reads
+        while True:
+            if self.change_read is None:
+                self.change_reads += 1
+                read = asyncio.ensure_future(database_sync_to_async(log_changes)())
+                self.change_read = (self.change_reads, read)
+                read.add_done_callback(self._change_read_done)
+            number, read = self.change_read
+            if number > arrived:
+                return await asyncio.shield(read)
+            await asyncio.wait([read])  # began before we came: the next one counts
+
+    def _change_read_done(self, read: asyncio.Future) -> None:
+        if self.change_read is not None and self.change_read[1] is read:
+            self.change_read = None
+
+    def _memory_from(self, lo: int) -> None:
+        """Ids at or below `lo` may have committed without the hub seeing
+        them: resumes from there read the log."""
+        for memory in self.memory.values():
+            memory.forget_below(lo)
 
     def _checked(self, stream: str, asked: float, check: asyncio.Future) -> None:
         self.open_checks.pop(stream, None)
@@ -459,7 +493,10 @@ class Hub:
         limit = setting("FEEDS_TAIL_BATCH", 1000)
         now = time.monotonic()
         grace = setting("FEEDS_GAP_GRACE", 30.0)
-        self.gaps = {gid: t for gid, t in self.gaps.items() if now - t < grace}
+        expired = [gid for gid, t in self.gaps.items() if now - t >= grace]
+        if expired:
+            self.gaps = {gid: t for gid, t in self.gaps.items() if now - t < grace}
+            self._memory_from(max(expired))
         rows = await on_tail_thread(_tail)(self.cursor, list(self.gaps), limit)
         # Ids at or below this cursor and not gaps can never be read again.
         settled = self.cursor
@@ -472,6 +509,8 @@ class Hub:
             # Only the last 1,000 missing ids are worth waiting for; an empty log
             # at start-up (cursor 0) says nothing about ids below the first seen.
             start = max(self.cursor + 1, fresh[-1] - 1000) if self.cursor else fresh[-1]
+            if start > self.cursor + 1:  # ids below `start` are not awaited
+                self._memory_from(start - 1)
             for missing in range(start, fresh[-1]):
                 if missing not in present:
                     self.gaps.setdefault(missing, now)
@@ -520,7 +559,7 @@ class Hub:
                     memory.add(
                         event_id, event_frame(stream, event_id, type_, data) if pending else frame
                     )
-                    window = setting("FEEDS_REPLAY_MEMORY", 2000)
+                    window = setting("FEEDS_REPLAY_MEMORY", 1000)
                     if self.cursor - memory.lo > 2 * window:
                         memory.forget_below(self.cursor - window)
                 for index, socket in enumerate(list(members)):

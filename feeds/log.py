@@ -4,13 +4,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from feeds.models import Event, PruneMark
+from feeds.models import Event, PruneMark, SnapshotVersion
 from feeds.protocol import MAX_PENDING_RANGES, Ranges, in_ranges, to_ranges, union, without
 
 PRUNE_MARK = "events"
+# A SnapshotVersion key no stream can have ("@" is not allowed in stream
+# names), bumped in the transaction that takes events out of the log: the
+# hubs' memories of recent events (feeds.memory) must not serve them again.
+LOG_CHANGES = "@log"
 
 REPLAY_LIMIT = 1000
 
@@ -28,6 +32,20 @@ class Replay:
 
 def retention_cutoff() -> timezone.datetime:
     return timezone.now() - timedelta(days=settings.EVENT_RETENTION_DAYS)
+
+
+def forget(events: QuerySet[Event]) -> int:
+    """Take events out of the log (moderation, pruning) and say so."""
+    deleted = events.delete()[0]
+    if deleted:
+        SnapshotVersion.bump(LOG_CHANGES)
+    return deleted
+
+
+def log_changes() -> int:
+    """How many times events have left the log (see LOG_CHANGES)."""
+    found = SnapshotVersion.objects.filter(stream=LOG_CHANGES).values_list("version", flat=True)
+    return found.first() or 0
 
 
 def newest_id() -> int:

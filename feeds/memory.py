@@ -10,33 +10,43 @@ What the memory holds: every event of the stream with `lo < id <= cursor`
 that has committed, as the log read at load time showed it plus what the
 hub delivered since (late commits included: the hub delivers those too).
 A resume that reaches below `lo` (or a pending range that does) goes to the
-database as before."""
+database as before. Two things keep it equal to the log:
+- a late commit the hub stops waiting for (FEEDS_GAP_GRACE) raises `lo`
+  past it, so resumes from below it read the log;
+- taking events out of the log bumps a change count (`feeds.log.forget`);
+  every resume first reads that count (one read shared by the resumes
+  arriving meanwhile), and a memory loaded under another count is dropped."""
 
 import asyncio
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 
-from feeds.log import PRUNE_MARK
+from feeds.log import PRUNE_MARK, log_changes
 from feeds.models import Event, PruneMark
 from feeds.protocol import Ranges, in_ranges
 
 Row = tuple[int, str, dict]  # id, type, data
 
 
-def read_window(stream: str, lo: int, hi: int) -> tuple[int, list[Row]]:
-    """The load: the window's real lower bound (never below what pruning
-    removed: those ids are gone, and a resume from there must resync) and the
-    stream's committed events above it, up to `hi`."""
+def read_window(stream: str, lo: int, hi: int) -> tuple[int, int, list[Row]]:
+    """The load: the log's change count (read first: a deletion after it
+    makes the memory stale, never wrong), the window's real lower bound
+    (never below what pruning removed: a resume from there must resync) and
+    the stream's committed events above it, up to `hi`."""
+    changes = log_changes()
     pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
     lo = max(lo, pruned.first() or 0)
     rows = Event.objects.filter(stream=stream, id__gt=lo, id__lte=hi).order_by("id")
-    return lo, list(rows.values_list("id", "type", "data"))
+    return changes, lo, list(rows.values_list("id", "type", "data"))
 
 
 @dataclass
 class StreamMemory:
     lo: int
     loading: asyncio.Future | None = None
+    # The log's change count when loaded: events deleted since (moderation,
+    # pruning) may still be here, so a different count retires the memory.
+    changes: int = -1
     ids: list[int] = field(default_factory=list)
     frames: dict[int, str] = field(default_factory=dict)
 
@@ -72,7 +82,8 @@ class StreamMemory:
             found[:0] = [(i, self.frames[i]) for i in below if in_ranges(pending, i)]
         return found
 
-    def loaded(self, lo: int, rows: list[tuple[int, str]]) -> None:
+    def loaded(self, changes: int, lo: int, rows: list[tuple[int, str]]) -> None:
+        self.changes = changes
         self.forget_below(lo)
         for event_id, frame in rows:
             self.add(event_id, frame)

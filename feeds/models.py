@@ -127,6 +127,11 @@ class SnapshotVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.stream} v{self.version}"
 
+    @classmethod
+    def bump(cls, stream: str) -> None:
+        if not cls.objects.filter(stream=stream).update(version=models.F("version") + 1):
+            cls.objects.get_or_create(stream=stream, defaults={"version": 1})
+
 
 class PruneMark(models.Model):
     """The highest event id the retention prune has deleted: a reader resuming

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feeds import events
-from feeds.log import PRUNE_MARK
+from feeds.log import PRUNE_MARK, forget
 from feeds.models import (
     Delivery,
     Event,
@@ -83,7 +83,7 @@ def prune_events(*, before: datetime) -> int:
         if not batch:
             return deleted
         with transaction.atomic():
-            deleted += Event.objects.filter(pk__in=batch).delete()[0]
+            deleted += forget(Event.objects.filter(pk__in=batch))
             mark, _ = PruneMark.objects.select_for_update().get_or_create(name=PRUNE_MARK)
             if batch[-1] > mark.pruned_through:
                 mark.pruned_through = batch[-1]

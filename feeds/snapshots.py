@@ -99,10 +99,11 @@ class Snapshots:
             handle.cancel()
         self.pending.clear()
         if self.redis is not None:
-            # The last sockets left: take them off the shared count now rather
-            # than letting their entries expire.
-            await self._flush_marks()
             redis, self.redis = self.redis, None
+            # The last sockets left: take them off the shared count now rather
+            # than letting their entries expire. (The client is swapped out
+            # first: a socket arriving meanwhile starts a new one.)
+            await self._flush_marks(redis)
             try:
                 await redis.aclose()
             except Exception:  # noqa: BLE001 - closing a dead connection
@@ -164,6 +165,10 @@ class Snapshots:
                     self.building[stream] = (generation, build)
                     build.add_done_callback(lambda done: self._built(stream, done))
                 frame = await asyncio.shield(build)
+                if frame is not None and self.generation.get(stream, 0) != generation:
+                    # A change notice came while the shared build ran: its state
+                    # may be older than this joiner's subscription.
+                    frame = await self._build_for(stream, self.generation.get(stream, 0))
                 if frame is not None:
                     socket.push_snapshot(stream, frame)
         if has_presence(stream):
@@ -246,6 +251,7 @@ class Snapshots:
             if users:
                 expires = now + PRESENCE_TTL
                 pipe.zadd(self._key(stream), {self._member(uid): expires for uid in users})
+                pipe.expire(self._key(stream), int(PRESENCE_TTL) * 2)
         for stream, users in departed.items():
             if users:
                 pipe.zrem(self._key(stream), *[self._member(uid) for uid in users])
@@ -261,11 +267,11 @@ class Snapshots:
                 if uid not in self.arrived.get(stream, ()):
                     self.departed.setdefault(stream, set()).add(uid)
 
-    async def _flush_marks(self) -> None:
+    async def _flush_marks(self, redis: Any) -> None:
         if not (self.arrived or self.departed):
             return
         try:
-            pipe = self.redis.pipeline(transaction=False)
+            pipe = redis.pipeline(transaction=False)
             self._queue_marks(pipe, time.time())
             await pipe.execute()
         except Exception:  # noqa: BLE001 - the entries expire after PRESENCE_TTL
@@ -283,7 +289,7 @@ class Snapshots:
                 del self.viewers[gone]
             if not streams:
                 if self.redis is not None:
-                    await self._flush_marks()  # the last viewers of a stream left
+                    await self._flush_marks(self.redis)  # the last viewers of a stream left
                 continue
             refresh = time.monotonic() >= refresh_at
             if refresh:
@@ -317,9 +323,11 @@ class Snapshots:
                 pipe.zremrangebyscore(key, "-inf", now)
                 pipe.zrange(key, 0, -1)
             results = await pipe.execute()
-        except Exception:  # noqa: BLE001 - presence falls back to the local count
+        except BaseException as exc:
+            self._restore_marks(*marks)  # the next round writes them (also after a cancel)
+            if not isinstance(exc, Exception):
+                raise
             logger.info("presence count failed; using this process's count")
-            self._restore_marks(*marks)
             return {}
         counts: dict[str, int] = {}
         members = [r for r in results if isinstance(r, list)]

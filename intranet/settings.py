@@ -360,7 +360,7 @@ FEEDS_REAUTH_INTERVAL = float(env_str("FEEDS_REAUTH_INTERVAL", "30"))
 # How long a process trusts "every active person may read this stream" for new joiners.
 FEEDS_OPEN_STREAM_TTL = float(env_str("FEEDS_OPEN_STREAM_TTL", "1.0"))
 # Resumes replay from the hub's memory of a stream's last this-many log ids (0: off).
-FEEDS_REPLAY_MEMORY = env_int("FEEDS_REPLAY_MEMORY", 2000)
+FEEDS_REPLAY_MEMORY = env_int("FEEDS_REPLAY_MEMORY", 1000)
 FEEDS_MAX_SOCKETS_PER_PERSON = env_int("FEEDS_MAX_SOCKETS_PER_PERSON", 20)
 FEEDS_MAX_FRAME_BYTES = env_int("FEEDS_MAX_FRAME_BYTES", 64 * 1024)
 FEEDS_RATE_PER_SECOND = env_int("FEEDS_RATE_PER_SECOND", 10)

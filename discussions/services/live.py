@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from discussions.models import Comment, Thread
 from discussions.serializers import CommentOut, ThreadOut
 from feeds.events import record, touch
+from feeds.log import forget
 from feeds.models import Event
 from intranet.models import User
 
@@ -119,11 +120,13 @@ def removal_event(thread: Thread, type: str, pk: int) -> None:
 def forget_comment(comment: Comment) -> None:
     """Take a hidden or removed comment's words out of every feed: its earlier
     events leave the log (clients drop it on the event that follows)."""
-    Event.objects.filter(
-        Q(stream__in=_board_streams(comment.thread)) | Q(stream=f"user:{comment.author_id}"),
-        type__in=["comment.created", "comment.edited", "comment.restored"],
-        data__id=comment.pk,
-    ).delete()
+    forget(
+        Event.objects.filter(
+            Q(stream__in=_board_streams(comment.thread)) | Q(stream=f"user:{comment.author_id}"),
+            type__in=["comment.created", "comment.edited", "comment.restored"],
+            data__id=comment.pk,
+        )
+    )
 
 
 def forget_thread(thread: Thread) -> None:
@@ -133,9 +136,13 @@ def forget_thread(thread: Thread) -> None:
     authors = {thread.author_id, *thread.comments.values_list("author_id", flat=True)}
     activity = [f"user:{pk}" for pk in authors if pk]
     topic = [s for s in _board_streams(thread) if s != thread.stream]
-    Event.objects.filter(
-        stream__in=[*topic, *activity, "org"], type__startswith="thread.", data__id=thread.pk
-    ).delete()
-    Event.objects.filter(
-        stream__in=[*topic, *activity], type__startswith="comment.", data__thread=thread.pk
-    ).delete()
+    forget(
+        Event.objects.filter(
+            stream__in=[*topic, *activity, "org"], type__startswith="thread.", data__id=thread.pk
+        )
+    )
+    forget(
+        Event.objects.filter(
+            stream__in=[*topic, *activity], type__startswith="comment.", data__thread=thread.pk
+        )
+    )

@@ -19,6 +19,7 @@ from discussions.services.comments import refresh_counts
 from discussions.services.common import clean_text
 from discussions.services.threads import announce_or_schedule
 from feeds.events import notify
+from feeds.log import forget
 from feeds.models import Event, Notification
 from intranet.domain import Conflict, DomainError, Forbidden
 from intranet.models import User
@@ -170,9 +171,11 @@ def _forget_notifications(*, thread: Thread | None, comment: Comment | None) -> 
         urls = [thread.get_absolute_url()]
         urls += [reply.get_absolute_url() for reply in thread.comments.only("pk")]
     Notification.objects.filter(url__in=urls).exclude(kind="moderation").delete()
-    Event.objects.filter(
-        stream__startswith="me:", type="notification.created", data__url__in=urls
-    ).exclude(data__kind="moderation").delete()
+    forget(
+        Event.objects.filter(
+            stream__startswith="me:", type="notification.created", data__url__in=urls
+        ).exclude(data__kind="moderation")
+    )
 
 
 def _restore(*, thread: Thread | None, comment: Comment | None) -> dict:

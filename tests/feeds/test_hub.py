@@ -198,3 +198,53 @@ def test_the_tail_and_the_doorbell_never_interleave_deliveries_to_a_socket():
 
     assert order == [10] * 7 + [11] * 7
     assert [socket.got for socket in sockets] == [[10, 11]] * 7
+
+
+def memory_of_org(hub: Hub, since: int) -> list[int] | None:
+    """A resume of `org` from `since` served by the hub's memory (None: the log)."""
+
+    async def resume() -> list[int] | None:
+        found = await hub.replay_from_memory("org", since, [], hub.cursor)
+        return None if found is None else [event_id for event_id, _ in found]
+
+    return async_to_sync(resume)()
+
+
+def test_events_taken_out_of_the_log_are_not_replayed_from_memory():
+    # A moderator hides a thread: its events leave the log, and a client
+    # resuming afterwards must not get them from a process's memory.
+    from feeds.log import forget
+    from feeds.models import Event
+
+    hub, _ = hub_at_the_end_of_a_log()
+    since = hub.cursor
+    kept, hidden = (events.record(stream="org", type="thread.created", data={}) for _ in range(2))
+    tail(hub)
+    assert memory_of_org(hub, since) == [kept.pk, hidden.pk]
+
+    forget(Event.objects.filter(pk=hidden.pk))
+    assert memory_of_org(hub, since) is None  # the log answers
+    assert memory_of_org(hub, since) == [kept.pk]  # read again, without it
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="SQLite serialises writers: no late commits")
+def test_a_late_commit_the_hub_stopped_waiting_for_is_left_to_the_log(monkeypatch):
+    # The hub waits FEEDS_GAP_GRACE for an id taken by an open write; if it
+    # commits later, the hub never delivers it, so its memory cannot have it.
+    from feeds import hub as hub_module
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(hub_module.time, "monotonic", lambda: clock["now"])
+    hub, _ = hub_at_the_end_of_a_log()
+    since = hub.cursor
+    held = HeldOpenWrite()
+    held.start()
+    after = events.record(stream="org", type="a", data={}).pk
+    tail(hub)
+    assert held.id in hub.gaps and memory_of_org(hub, since) == [after]
+    clock["now"] += 31  # past the grace: no longer awaited
+    tail(hub)
+    held.commit()  # too late for the hub; the log has it
+    assert held.id not in hub.gaps
+    assert memory_of_org(hub, since) is None  # from below the given-up id: the log
+    assert memory_of_org(hub, held.id) == [after]  # from above it: still the memory
