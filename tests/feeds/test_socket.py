@@ -871,3 +871,80 @@ def test_joiners_arriving_together_share_one_ranking_build(cast, monkeypatch):
     rankings = run(scenario)
     assert len(rankings) == 8 and all(r["data"] == rankings[0]["data"] for r in rankings)
     assert builds["n"] == 1
+
+
+def test_frames_go_out_in_order_and_a_reader_too_far_behind_is_closed_4013(settings):
+    # Sends complete at once until the server's transport is full; then frames
+    # wait, in order, behind the send in flight, and past the limit the socket
+    # is told to reconnect and resume (4013) instead of buffering without end.
+    from feeds.protocol import CLOSE_SLOW
+
+    settings.FEEDS_OUTBOX_SIZE = 3
+
+    async def scenario() -> tuple[list, list, bool, bool]:
+        sent: list = []
+        full = asyncio.Event()
+        drained = asyncio.Event()
+
+        async def asgi_send(message: dict) -> None:
+            sent.append(message.get("text") or message.get("code"))
+            if full.is_set() and not drained.is_set():
+                await drained.wait()
+
+        socket = LiveSocket({"user": None}, None, asgi_send)
+        assert socket._enqueue("a") and socket._enqueue("b")
+        at_once = list(sent)
+        full.set()
+        assert socket._enqueue("c")  # its send waits for the transport
+        for frame in ("d", "e", "f"):
+            assert socket._enqueue(frame)
+        accepted_past_limit = socket._enqueue("g")
+        after_closing = socket._enqueue("h")
+        drained.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return at_once, sent, accepted_past_limit, after_closing
+
+    at_once, sent, accepted_past_limit, after_closing = run(scenario)
+    assert at_once == ["a", "b"]
+    assert not accepted_past_limit and not after_closing
+    assert sent == ["a", "b", "c", CLOSE_SLOW]
+
+
+def test_frames_waiting_behind_a_full_transport_follow_it_in_order():
+    async def scenario() -> list:
+        sent: list = []
+        gate = asyncio.Event()
+
+        async def asgi_send(message: dict) -> None:
+            if message["text"] == "slow":
+                await asyncio.sleep(0)  # a bare yield, then a real wait
+                await gate.wait()
+            sent.append(message["text"])
+
+        socket = LiveSocket({"user": None}, None, asgi_send)
+        for frame in ("a", "slow", "b", "c"):
+            assert socket._enqueue(frame)
+        assert sent == ["a"]
+        gate.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert socket._enqueue("d")
+        return sent
+
+    assert run(scenario) == ["a", "slow", "b", "c", "d"]
+
+
+def test_a_failed_send_stops_the_sending_and_the_socket_takes_no_more():
+    async def scenario() -> tuple[list, bool, bool]:
+        sent: list = []
+
+        async def asgi_send(message: dict) -> None:
+            sent.append(message.get("text"))
+            raise OSError("the peer went away")
+
+        socket = LiveSocket({"user": None}, None, asgi_send)
+        return sent, socket._enqueue("a"), socket._enqueue("b")
+
+    sent, first, second = run(scenario)
+    assert sent == ["a"] and first is False and second is False
