@@ -90,3 +90,36 @@ def test_a_token_is_touched_at_most_once_a_minute_and_dead_tokens_find_nobody():
     person.save()
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert find_token_user(key) is None
+
+
+@pytest.mark.django_db
+def test_the_token_lookup_brings_the_persons_roles_in_the_same_query(
+    django_assert_num_queries,
+) -> None:
+    from django.contrib.auth.models import Group
+
+    from intranet.models import Role
+    from intranet.tokens import find_token_user
+    from tests.factories import UserFactory
+
+    moderator, plain = UserFactory(), UserFactory()
+    moderator.groups.add(Group.objects.get_or_create(name=Role.MODERATOR.value)[0])
+    # A group whose name merely contains a role's name grants nothing.
+    plain.groups.add(Group.objects.create(name=f"not,{Role.MODERATOR.value}"))
+    keys = {}
+    for person in (moderator, plain):
+        keys[person] = ApiToken.generate_key()
+        ApiToken.objects.create(
+            user=person, name="s", prefix=keys[person][:8], key_hash=hash_token(keys[person])
+        )
+        find_token_user(keys[person])  # the first use touches the token
+
+    with django_assert_num_queries(1):
+        found = find_token_user(keys[moderator])
+        assert found.is_moderator and not found.is_leader
+    with django_assert_num_queries(1):
+        assert not find_token_user(keys[plain]).is_moderator
+    bare = UserFactory()
+    key = ApiToken.generate_key()
+    ApiToken.objects.create(user=bare, name="s", prefix=key[:8], key_hash=hash_token(key))
+    assert find_token_user(key).has_role(Role.MODERATOR.value) is False

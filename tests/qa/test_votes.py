@@ -79,3 +79,35 @@ def test_fifty_parallel_votes_from_fifty_people_give_exactly_fifty():
     assert question.vote_count == 50
     assert Vote.objects.filter(question=question).count() == 50
     assert Question.objects.get(pk=question.pk).vote_count == 50
+
+
+def test_a_token_vote_in_a_storm_asks_the_database_only_what_it_must(
+    ask, cast, django_assert_num_queries
+):
+    # A town hall's vote storm runs through here: the person (with roles) in
+    # one query, the published question in one, then the vote itself.
+    from rest_framework.test import APIClient
+
+    from intranet.models import ApiToken, hash_token
+
+    question, _ = ask()
+    key = ApiToken.generate_key()
+    ApiToken.objects.create(
+        user=cast["colleague"], name="s", prefix=key[:8], key_hash=hash_token(key)
+    )
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    url = f"/api/v1/questions/{question.pk}/vote/"
+    client.delete(url)  # the first use touches the token
+    # token+roles, question, savepoint, lock, exists, insert, count, release
+    # (the ranking's version bump runs after the commit, which a test never makes)
+    with django_assert_num_queries(8):
+        assert client.post(url).json() == {"votes": 1, "you_voted": True}
+
+
+def test_a_question_nobody_else_may_see_is_not_found_for_voting(ask, cast, api_as):
+    question, _ = ask(user=cast["staff"])
+    moderation.reject(moderator=cast["moderator"], question=question, reason="off_topic")
+    url = f"/api/v1/questions/{question.pk}/vote/"
+    assert api_as(cast["colleague"]).post(url).status_code == 404
+    own = api_as(cast["staff"]).post(url)
+    assert own.status_code == 400 and own.json()["error"]["code"] == "not_votable"
