@@ -144,12 +144,12 @@ class Hub:
         # thread), checked at most once per FEEDS_OPEN_STREAM_TTL and shared by
         # every joiner meanwhile: thousands of joins, one query.
         self.open_known: dict[str, tuple[float, bool]] = {}
+        self.open_checks: dict[str, asyncio.Future] = {}
         # Per stream with local subscribers: its recent events, for resumes.
         self.memory: dict[str, StreamMemory] = {}
         # Reads of the log's change count: (number, read); see log_changes_now.
         self.change_reads = 0
         self.change_read: tuple[int, asyncio.Future] | None = None
-        self.open_checks: dict[str, asyncio.Future] = {}
         from feeds.guard import Guard
         from feeds.snapshots import Snapshots
 
@@ -247,8 +247,11 @@ class Hub:
             if self.memory.get(stream) is memory:
                 del self.memory[stream]
             return None
-        if changes != memory.changes:  # events left the log: every memory may hold some
-            self.memory.clear()
+        if changes != memory.changes:
+            # Events left the log: every memory loaded before may hold some.
+            for name, held in list(self.memory.items()):
+                if held.ready and held.changes != changes:
+                    del self.memory[name]
             return None
         if self.memory.get(stream) is not memory or not memory.covers(since, pending):
             return None
