@@ -948,3 +948,62 @@ def test_a_failed_send_stops_the_sending_and_the_socket_takes_no_more():
 
     sent, first, second = run(scenario)
     assert sent == ["a"] and first is False and second is False
+
+
+def test_a_failed_shared_open_check_falls_back_to_the_per_person_check(cast, monkeypatch):
+    from discussions.qa.models import QASession
+    from feeds import streams as feed_streams
+
+    live = QASession.objects.create(title="Town hall", created_by=cast["leader"], state="live")
+
+    def broken(stream):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database hiccuped")
+
+    monkeypatch.setattr(feed_streams, "open_and_existing", broken)
+
+    async def scenario() -> dict:
+        comm = await connect(cast["staff"])
+        await send(comm, {"op": "subscribe", "stream": f"qa:{live.pk}"})
+        answer = await recv(comm)
+        await comm.disconnect()
+        return answer
+
+    assert run(scenario)["op"] == "subscribed"
+
+
+def test_presence_marks_a_failed_round_could_not_write_are_written_by_the_next():
+    # Redis unreachable for a round (here: nothing listens on the port): the
+    # arrivals and departures it took are kept for the next round.
+    from redis import asyncio as aioredis
+
+    from feeds.snapshots import Snapshots
+
+    class Person:
+        def __init__(self, pk: int) -> None:
+            self.pk = pk
+
+    class Sock:
+        def __init__(self, pk: int) -> None:
+            self.user = Person(pk)
+
+    class OneStream:
+        process = "p1"
+
+        def __init__(self) -> None:
+            self.people = {"thread:5": {1: 1}}
+            self.streams = {"thread:5": set()}
+
+    async def scenario() -> tuple[dict, dict, dict]:
+        snapshots = Snapshots(OneStream())  # type: ignore[arg-type]
+        snapshots.redis = aioredis.Redis.from_url(
+            "redis://127.0.0.1:1", socket_connect_timeout=1, socket_timeout=1
+        )
+        await snapshots.joined("thread:5", Sock(1))  # type: ignore[arg-type]
+        snapshots._mark("thread:5", 2, present=False)
+        counts = await snapshots._count(["thread:5"], refresh=False)
+        await snapshots.redis.aclose()
+        return counts, snapshots.arrived, snapshots.departed
+
+    counts, arrived, departed = run(scenario)
+    assert counts == {}  # this round fell back to the local count
+    assert arrived == {"thread:5": {1}} and departed == {"thread:5": {2}}
