@@ -140,6 +140,7 @@ class Hub:
         self.ping_sent = 0.0
         self.echoed = 0.0
         self.fanout_batch = setting("FEEDS_FANOUT_BATCH", 500)
+        self.memory_window = setting("FEEDS_REPLAY_MEMORY", 1000)
         # Streams every active person may read (a town hall, a published
         # thread), checked at most once per FEEDS_OPEN_STREAM_TTL and shared by
         # every joiner meanwhile: thousands of joins, one query.
@@ -233,7 +234,7 @@ class Hub:
         """A resume's replay (ids and frames) from the stream's memory, loaded
         by the first resume and shared by the rest; None when the memory does
         not reach back far enough (the caller reads the log)."""
-        window = setting("FEEDS_REPLAY_MEMORY", 1000)
+        window = self.memory_window
         if not window or since > upto or stream not in self.streams:
             return None
         memory = self.memory.get(stream)
@@ -562,9 +563,8 @@ class Hub:
                     memory.add(
                         event_id, event_frame(stream, event_id, type_, data) if pending else frame
                     )
-                    window = setting("FEEDS_REPLAY_MEMORY", 1000)
-                    if self.cursor - memory.lo > 2 * window:
-                        memory.forget_below(self.cursor - window)
+                    if self.cursor - memory.lo > 2 * self.memory_window:
+                        memory.forget_below(self.cursor - self.memory_window)
                 for index, socket in enumerate(list(members)):
                     if socket.push_event(stream, event_id, frame):
                         delivered += 1

@@ -42,6 +42,12 @@ def forget(events: QuerySet[Event]) -> int:
     return deleted
 
 
+def pruned_through() -> int:
+    """The highest id pruning has removed (0 when nothing was pruned)."""
+    mark = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
+    return mark.first() or 0
+
+
 def log_changes() -> int:
     """How many times events have left the log (see LOG_CHANGES)."""
     found = SnapshotVersion.objects.filter(stream=LOG_CHANGES).values_list("version", flat=True)
@@ -72,8 +78,7 @@ def replay(
         return Replay([], upto, resync=False)
     # Past the caller's position: from this log (a moment ahead) or another one.
     newest = newest_id() if since > upto else upto
-    pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
-    if since > newest or since < (pruned.first() or 0):
+    if since > newest or since < pruned_through():
         return Replay([], min(upto, newest), resync=True)
     wanted = Q(id__gt=since, id__lte=upto)
     for first, last in pending:

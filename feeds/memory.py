@@ -21,8 +21,8 @@ import asyncio
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 
-from feeds.log import PRUNE_MARK, log_changes
-from feeds.models import Event, PruneMark
+from feeds.log import log_changes, pruned_through
+from feeds.models import Event
 from feeds.protocol import Ranges, in_ranges
 
 Row = tuple[int, str, dict]  # id, type, data
@@ -34,8 +34,7 @@ def read_window(stream: str, lo: int, hi: int) -> tuple[int, int, list[Row]]:
     (never below what pruning removed: a resume from there must resync) and
     the stream's committed events above it, up to `hi`."""
     changes = log_changes()
-    pruned = PruneMark.objects.filter(name=PRUNE_MARK).values_list("pruned_through", flat=True)
-    lo = max(lo, pruned.first() or 0)
+    lo = max(lo, pruned_through())
     rows = Event.objects.filter(stream=stream, id__gt=lo, id__lte=hi).order_by("id")
     return changes, lo, list(rows.values_list("id", "type", "data"))
 

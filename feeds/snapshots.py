@@ -258,24 +258,27 @@ class Snapshots:
         return arrived, departed
 
     def _restore_marks(self, arrived: dict, departed: dict) -> None:
-        for stream, users in arrived.items():
-            for uid in users:
-                if uid not in self.departed.get(stream, ()):
-                    self.arrived.setdefault(stream, set()).add(uid)
-        for stream, users in departed.items():
-            for uid in users:
-                if uid not in self.arrived.get(stream, ()):
-                    self.departed.setdefault(stream, set()).add(uid)
+        """Note again what a failed round took, unless a newer mark overrides it."""
+        for taken, into, newer in (
+            (arrived, self.arrived, self.departed),
+            (departed, self.departed, self.arrived),
+        ):
+            for stream, users in taken.items():
+                for uid in users:
+                    if uid not in newer.get(stream, ()):
+                        into.setdefault(stream, set()).add(uid)
 
     async def _flush_marks(self, redis: Any) -> None:
         if not (self.arrived or self.departed):
             return
+        marks: tuple[dict, dict] = ({}, {})
         try:
             pipe = redis.pipeline(transaction=False)
-            self._queue_marks(pipe, time.time())
+            marks = self._queue_marks(pipe, time.time())
             await pipe.execute()
-        except Exception:  # noqa: BLE001 - the entries expire after PRESENCE_TTL
-            logger.info("could not write presence on stopping")
+        except Exception:  # noqa: BLE001 - kept for the next round; entries expire anyway
+            self._restore_marks(*marks)
+            logger.info("could not write presence marks")
 
     def _member(self, user_id: int) -> str:
         return f"{user_id}:{self.hub.process}"
